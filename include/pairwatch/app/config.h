@@ -1,0 +1,44 @@
+// Everything the command line says, as one value the pipeline is built from.
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace pairwatch::app {
+
+/// A bad command line: the message names the option; main prints it and exits 2.
+class UsageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+enum class Action { Run, ListInterfaces, Help, Version };
+
+struct Config {
+    Action action = Action::Run;
+
+    // Source: exactly one of these.
+    std::string read_file;  // -r FILE ("-" = standard input)
+    std::string interface;  // -i IFACE
+    bool demo = false;      // no source given: replay the bundled demo capture
+
+    // Live capture.
+    int snaplen = 262144;
+    bool promiscuous = true;
+    int buffer_kib = 0;
+    std::string filter; // -f EXPR or trailing arguments, as tcpdump takes them
+    std::optional<std::string> drop_to_user; // -Z USER; unset: "nobody" when root
+
+    // Output.
+    bool packets = false; // --packets: one line per TCP/UDP packet, then the decode counters
+    bool quiet = false;   // -q
+};
+
+/// Parses argv (argv[0] included). Throws UsageError on anything it does not accept.
+[[nodiscard]] Config parse_options(int argc, char** argv);
+
+[[nodiscard]] std::string usage_text();
+
+} // namespace pairwatch::app

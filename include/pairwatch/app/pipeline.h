@@ -1,0 +1,48 @@
+// The threads: capture reads frames into batches, the decoding thread decodes them and feeds
+// the consumers, and the calling thread waits for signals (and, later, drives the report).
+#pragma once
+
+#include "pairwatch/capture/packet_source.h"
+#include "pairwatch/decode/decode_stats.h"
+#include "pairwatch/decode/decoder.h"
+#include "pairwatch/decode/packet_consumer.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pairwatch::app {
+
+struct RunResult {
+    decode::DecodeStats decode;
+    decode::FragmentTableStats fragments;
+    std::optional<capture::CaptureCounters> capture;
+    std::optional<std::string> source_warning;
+    bool interrupted = false; // SIGINT or SIGTERM ended the run
+};
+
+class Pipeline {
+public:
+    Pipeline(std::unique_ptr<capture::PacketSource> source,
+             std::vector<decode::PacketConsumer*> consumers, decode::DecoderOptions options = {});
+    ~Pipeline();
+    Pipeline(const Pipeline&) = delete;
+    Pipeline& operator=(const Pipeline&) = delete;
+
+    /// Runs until the source ends, a consumer stops, or SIGINT/SIGTERM arrives; every packet
+    /// read is decoded and counted before it returns.
+    RunResult run();
+
+private:
+    struct Shared;
+    void capture_loop();
+    void decode_loop();
+
+    std::unique_ptr<capture::PacketSource> source_;
+    std::vector<decode::PacketConsumer*> consumers_;
+    decode::Decoder decoder_;
+    std::unique_ptr<Shared> shared_;
+};
+
+} // namespace pairwatch::app

@@ -1,0 +1,14 @@
+// Giving up root once the capture handle is open: the packet parsers never run as root.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace pairwatch::app {
+
+/// When running as root, becomes `user` (default "nobody"; "root" keeps root) with that user's
+/// groups only. Not root: nothing to drop. Throws std::runtime_error with a one-line reason.
+/// Returns the user now in effect, for the log.
+std::string drop_privileges(const std::optional<std::string>& user);
+
+} // namespace pairwatch::app

@@ -1,0 +1,19 @@
+// Whatever receives decoded packets on the decoding thread: the --packets printer now, the flow
+// table next. Called once per frame, in capture order, for every outcome.
+#pragma once
+
+#include "pairwatch/decode/packet_info.h"
+
+namespace pairwatch::decode {
+
+class PacketConsumer {
+public:
+    virtual ~PacketConsumer() = default;
+    virtual void on_packet(const PacketInfo& packet) = 0;
+    /// After the last packet: flush what is buffered.
+    virtual void on_end() {}
+    /// True once the consumer cannot take more (its output closed): the capture stops.
+    [[nodiscard]] virtual bool wants_stop() const { return false; }
+};
+
+} // namespace pairwatch::decode

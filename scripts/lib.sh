@@ -1,0 +1,48 @@
+# Shared by the scripts: where things are, and installing missing Debian packages.
+# shellcheck shell=bash
+
+PAIRWATCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PAIRWATCH_ROOT
+
+# What building pairwatch needs.
+BUILD_PACKAGES=(g++ cmake ninja-build pkg-config libpcap-dev libfmt-dev libspdlog-dev libgtest-dev)
+# What the tests need besides: tshark for the differential tests, tcpdump and the servers and
+# clients of the live tests in network namespaces.
+TEST_PACKAGES=(tshark tcpdump iproute2 curl python3)
+
+# ensure_packages PKG...: installs the ones not installed yet (as root), or says how.
+ensure_packages() {
+    local missing=()
+    local p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    ((${#missing[@]})) || return 0
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "pairwatch needs these Debian packages; install them with:" >&2
+        echo "  sudo apt-get install -y ${missing[*]}" >&2
+        return 1
+    fi
+    echo "installing: ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    # An old or empty package list makes apt-get install fail: refresh it once first.
+    if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/pairwatch-apt.log 2>&1; then
+        apt-get update -q >>/tmp/pairwatch-apt.log 2>&1 || true
+        apt-get install -y -q --no-install-recommends "${missing[@]}" >>/tmp/pairwatch-apt.log 2>&1 || {
+            tail -20 /tmp/pairwatch-apt.log >&2
+            echo "apt-get install failed (log: /tmp/pairwatch-apt.log)" >&2
+            return 1
+        }
+    fi
+}
+
+# build PRESET [cmake -D options...]: configures once, then builds incrementally.
+build() {
+    local preset=$1
+    shift
+    local dir="$PAIRWATCH_ROOT/build/$preset"
+    if [[ ! -f $dir/build.ninja ]] || (($#)); then
+        cmake --preset "$preset" -S "$PAIRWATCH_ROOT" "$@" >/dev/null
+    fi
+    cmake --build "$dir" -j "$(nproc)"
+}

@@ -1,0 +1,70 @@
+#include "pairwatch/decode/packet_info.h"
+
+#include <arpa/inet.h>
+
+#include <array>
+
+namespace pairwatch::decode {
+
+IpAddress IpAddress::from_v4(std::uint32_t host_order) {
+    IpAddress a;
+    a.bytes[10] = 0xff;
+    a.bytes[11] = 0xff;
+    a.bytes[12] = static_cast<std::uint8_t>(host_order >> 24);
+    a.bytes[13] = static_cast<std::uint8_t>(host_order >> 16);
+    a.bytes[14] = static_cast<std::uint8_t>(host_order >> 8);
+    a.bytes[15] = static_cast<std::uint8_t>(host_order);
+    return a;
+}
+
+bool IpAddress::is_v4() const {
+    for (std::size_t i = 0; i < 10; ++i) {
+        if (bytes[i] != 0) return false;
+    }
+    return bytes[10] == 0xff && bytes[11] == 0xff;
+}
+
+std::uint32_t IpAddress::v4() const {
+    return std::uint32_t{bytes[12]} << 24 | std::uint32_t{bytes[13]} << 16 |
+           std::uint32_t{bytes[14]} << 8 | bytes[15];
+}
+
+std::string to_string(const IpAddress& a) {
+    std::array<char, INET6_ADDRSTRLEN> text{};
+    if (a.is_v4()) {
+        const std::array<std::uint8_t, 4> v4{a.bytes[12], a.bytes[13], a.bytes[14], a.bytes[15]};
+        inet_ntop(AF_INET, v4.data(), text.data(), text.size());
+    } else {
+        inet_ntop(AF_INET6, a.bytes.data(), text.data(), text.size());
+    }
+    return text.data();
+}
+
+std::string_view to_string(Outcome o) {
+    switch (o) {
+    case Outcome::Tcp: return "tcp";
+    case Outcome::Udp: return "udp";
+    case Outcome::OtherIp: return "other_ip";
+    case Outcome::NonIp: return "non_ip";
+    case Outcome::UnmatchedFragment: return "unmatched_fragment";
+    case Outcome::Truncated: return "truncated";
+    case Outcome::Malformed: return "malformed";
+    case Outcome::kCount: break;
+    }
+    return "unknown";
+}
+
+std::string_view to_string(TunnelKind t) {
+    switch (t) {
+    case TunnelKind::None: return "none";
+    case TunnelKind::IpInIp: return "ip-in-ip";
+    case TunnelKind::Gre: return "gre";
+    case TunnelKind::Vxlan: return "vxlan";
+    case TunnelKind::Geneve: return "geneve";
+    case TunnelKind::Teredo: return "teredo";
+    case TunnelKind::MplsUdp: return "mpls-in-udp";
+    }
+    return "unknown";
+}
+
+} // namespace pairwatch::decode

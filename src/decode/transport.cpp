@@ -1,0 +1,96 @@
+// TCP and UDP: the socket pair, TCP's fields, and the UDP ports that open a tunnel.
+#include "layers.h"
+
+#include "pairwatch/decode/decoder.h"
+
+namespace pairwatch::decode {
+
+void decode_tcp(ByteReader r, DecodeContext& c) {
+    PacketInfo& info = c.info;
+    const std::size_t segment_len = r.remaining() + c.missing;
+    auto sport = r.be16();
+    auto dport = r.be16();
+    if (!sport || !dport) return c.fail(DecodeError::TruncatedTcpPorts);
+    info.outcome = Outcome::Tcp;
+    info.ip_proto = kIpProtoTcp;
+    info.sport = *sport;
+    info.dport = *dport;
+    info.payload_len = 0;
+
+    auto seq = r.be32();
+    auto ack = r.be32();
+    auto offset = r.u8();
+    auto flags = r.u8();
+    auto window = r.be16();
+    if (!seq || !ack || !offset || !flags || !window) {
+        // The snaplen cut inside the header: the ports stand, the rest is unknown.
+        info.snap_cut = true;
+        if (seq) info.tcp_seq = *seq;
+        if (ack) info.tcp_ack = *ack;
+        if (flags) info.tcp_flags = *flags;
+        return;
+    }
+    info.tcp_seq = *seq;
+    info.tcp_ack = *ack;
+    info.tcp_flags = *flags;
+    info.tcp_window = *window;
+    const std::size_t header_len = std::size_t{*offset} >> 4 << 2;
+    if (header_len < 20) return c.fail(DecodeError::TcpDataOffsetBelowFive);
+    info.tcp_header_len = static_cast<std::uint8_t>(header_len);
+    if (info.fragment) {
+        // A first fragment holds only part of the segment; its bytes past the header count.
+        info.payload_len = static_cast<std::uint32_t>(
+            segment_len > header_len ? segment_len - header_len : 0);
+        return;
+    }
+    if (header_len > segment_len) return c.fail(DecodeError::TcpHeaderBeyondSegment);
+    info.payload_len = static_cast<std::uint32_t>(segment_len - header_len);
+    if (r.remaining() + 16 < header_len) info.snap_cut = true; // options cut short
+}
+
+void decode_udp(ByteReader r, DecodeContext& c) {
+    PacketInfo& info = c.info;
+    const std::size_t datagram_len = r.remaining() + c.missing;
+    auto sport = r.be16();
+    auto dport = r.be16();
+    if (!sport || !dport) return c.fail(DecodeError::TruncatedUdpHeader);
+    info.ip_proto = kIpProtoUdp;
+    info.sport = *sport;
+    info.dport = *dport;
+    auto length = r.be16();
+    if (!length || !r.skip(2)) {
+        info.outcome = Outcome::Udp;
+        info.snap_cut = true;
+        info.payload_len = datagram_len >= 8 ? static_cast<std::uint32_t>(datagram_len - 8) : 0;
+        return;
+    }
+    std::size_t udp_len = *length;
+    if (info.fragment) {
+        // The UDP length covers the whole datagram; this fragment holds only its first part.
+        udp_len = datagram_len;
+    } else if (udp_len == 0 && datagram_len > 0xffff) {
+        udp_len = datagram_len; // RFC 2675 4: a jumbogram's UDP length is 0
+    }
+    if (udp_len < 8) return c.fail(DecodeError::UdpLengthBelowHeader);
+    if (udp_len > datagram_len) return c.fail(DecodeError::UdpLengthBeyondDatagram);
+    info.outcome = Outcome::Udp;
+    info.payload_len = static_cast<std::uint32_t>(udp_len - 8);
+    if (udp_len <= r.remaining() + 8) {
+        r.truncate_to(udp_len - 8);
+        c.missing = 0;
+    }
+    if (info.fragment) return; // a tunnel in a fragment would need reassembly
+
+    const auto is = [&](std::uint16_t port) { return *sport == port || *dport == port; };
+    // Either side may hold the registered port: replies come from it.
+    if (is(kVxlanPort)) return open_tunnel(TunnelKind::Vxlan, c, [&] { decode_vxlan(r, c); });
+    if (is(kGenevePort)) return open_tunnel(TunnelKind::Geneve, c, [&] { decode_geneve(r, c); });
+    if (is(kTeredoPort)) return open_tunnel(TunnelKind::Teredo, c, [&] { decode_teredo(r, c); });
+    if (is(kMplsUdpPort)) {
+        return open_tunnel(TunnelKind::MplsUdp, c, [&] {
+            if (c.enter_layer()) decode_mpls(r, c);
+        });
+    }
+}
+
+} // namespace pairwatch::decode

@@ -1,0 +1,95 @@
+#include "pairwatch/report/packet_printer.h"
+
+#include <array>
+#include <cerrno>
+
+namespace pairwatch::report {
+
+namespace {
+
+void append_timestamp(fmt::memory_buffer& out, std::int64_t ts_ns, int decimals) {
+    // Floor division keeps pre-1970 timestamps right: -0.5 s is "-1.500000".
+    std::int64_t seconds = ts_ns / 1'000'000'000;
+    std::int64_t nanos = ts_ns % 1'000'000'000;
+    if (nanos < 0) {
+        nanos += 1'000'000'000;
+        seconds -= 1;
+    }
+    if (decimals == 9) {
+        fmt::format_to(std::back_inserter(out), "{}.{:09}", seconds, nanos);
+    } else {
+        fmt::format_to(std::back_inserter(out), "{}.{:06}", seconds, nanos / 1000);
+    }
+}
+
+void append_endpoint(fmt::memory_buffer& out, const decode::IpAddress& a, std::uint16_t port) {
+    if (a.is_v4()) {
+        fmt::format_to(std::back_inserter(out), "{}:{}", decode::to_string(a), port);
+    } else {
+        fmt::format_to(std::back_inserter(out), "[{}]:{}", decode::to_string(a), port);
+    }
+}
+
+} // namespace
+
+std::string format_tcp_flags(std::uint8_t flags) {
+    // The order and letters of tcpdump's print-tcp.c, so lines read like tcpdump's.
+    using namespace decode::tcp_flag;
+    constexpr std::array<std::pair<std::uint8_t, char>, 8> kLetters = {{
+        {kFin, 'F'},
+        {kSyn, 'S'},
+        {kRst, 'R'},
+        {kPsh, 'P'},
+        {kAck, '.'},
+        {kUrg, 'U'},
+        {kEce, 'E'},
+        {kCwr, 'W'},
+    }};
+    std::string out = "[";
+    for (auto [bit, letter] : kLetters) {
+        if ((flags & bit) != 0) out += letter;
+    }
+    if (out.size() == 1) out += "none";
+    out += ']';
+    return out;
+}
+
+std::string format_packet_line(const decode::PacketInfo& p, int ts_decimals) {
+    fmt::memory_buffer out;
+    fmt::format_to(std::back_inserter(out), "{} ", p.frame_no);
+    append_timestamp(out, p.ts_ns, ts_decimals);
+    const bool tcp = p.outcome == decode::Outcome::Tcp;
+    out.append(std::string_view(tcp ? " TCP " : " UDP "));
+    append_endpoint(out, p.src, p.sport);
+    out.append(std::string_view(" > "));
+    append_endpoint(out, p.dst, p.dport);
+    out.push_back(' ');
+    if (tcp && !p.non_first_fragment) {
+        const std::string flags = format_tcp_flags(p.tcp_flags);
+        out.append(flags.data(), flags.data() + flags.size());
+    } else {
+        out.push_back('-');
+    }
+    fmt::format_to(std::back_inserter(out), " {}", p.payload_len);
+    if (p.non_first_fragment) out.append(std::string_view(" frag"));
+    return fmt::to_string(out);
+}
+
+void PacketPrinter::on_packet(const decode::PacketInfo& packet) {
+    if (closed_ || !packet.has_ports()) return;
+    const std::string line = format_packet_line(packet, ts_decimals_);
+    buffer_.append(line.data(), line.data() + line.size());
+    buffer_.push_back('\n');
+    if (buffer_.size() >= 64 * 1024) flush();
+}
+
+void PacketPrinter::flush() {
+    if (closed_ || buffer_.size() == 0) return;
+    const std::size_t written = std::fwrite(buffer_.data(), 1, buffer_.size(), out_);
+    buffer_.clear();
+    if (written == 0 || std::fflush(out_) != 0) {
+        closed_ = true; // a closed pipe (| head): stop quietly, the caller ends the capture
+    }
+}
+
+} // namespace pairwatch::report
