@@ -46,6 +46,13 @@ void FragmentTable::remember(const FragmentKey& key, const FragmentResult& resul
     ++stats_.inserted;
 }
 
+void FragmentTable::forget(const FragmentKey& key) {
+    Entry* bucket = &entries_[bucket_of(key) * kWays];
+    for (std::size_t i = 0; i < kWays; ++i) {
+        if (bucket[i].used && bucket[i].key == key) bucket[i].used = false;
+    }
+}
+
 const FragmentResult* FragmentTable::find(const FragmentKey& key, std::int64_t now_ns) {
     Entry* bucket = &entries_[bucket_of(key) * kWays];
     for (std::size_t i = 0; i < kWays; ++i) {

@@ -78,7 +78,12 @@ void decode_first_fragment(const FragmentKey& key, std::uint8_t proto, ByteReade
                            DecodeContext& c) {
     dispatch_ip_protocol(proto, r, c);
     const PacketInfo& info = c.info;
-    if (info.outcome != Outcome::Tcp && info.outcome != Outcome::Udp) return;
+    if (info.outcome != Outcome::Tcp && info.outcome != Outcome::Udp) {
+        // A new first fragment replaces an older datagram with the same id; when it has no
+        // socket pair, its later fragments must not inherit the older datagram's.
+        c.fragments.forget(key);
+        return;
+    }
     FragmentResult result{info.src,          info.dst,          info.sport,
                           info.dport,        info.ip_proto,     info.ip_version,
                           info.tunnel_depth, info.outer_tunnel, info.outcome};

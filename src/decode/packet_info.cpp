@@ -29,9 +29,11 @@ std::uint32_t IpAddress::v4() const {
            std::uint32_t{bytes[14]} << 8 | bytes[15];
 }
 
-std::string to_string(const IpAddress& a) {
+std::string to_string(const IpAddress& a) { return to_string(a, a.is_v4() ? 4 : 6); }
+
+std::string to_string(const IpAddress& a, std::uint8_t ip_version) {
     std::array<char, INET6_ADDRSTRLEN> text{};
-    if (a.is_v4()) {
+    if (ip_version == 4) {
         const std::array<std::uint8_t, 4> v4{a.bytes[12], a.bytes[13], a.bytes[14], a.bytes[15]};
         inet_ntop(AF_INET, v4.data(), text.data(), text.size());
     } else {

@@ -22,11 +22,12 @@ void append_timestamp(fmt::memory_buffer& out, std::int64_t ts_ns, int decimals)
     }
 }
 
-void append_endpoint(fmt::memory_buffer& out, const decode::IpAddress& a, std::uint16_t port) {
-    if (a.is_v4()) {
-        fmt::format_to(std::back_inserter(out), "{}:{}", decode::to_string(a), port);
+void append_endpoint(fmt::memory_buffer& out, const decode::IpAddress& a, std::uint16_t port,
+                     std::uint8_t ip_version) {
+    if (ip_version == 4) {
+        fmt::format_to(std::back_inserter(out), "{}:{}", decode::to_string(a, 4), port);
     } else {
-        fmt::format_to(std::back_inserter(out), "[{}]:{}", decode::to_string(a), port);
+        fmt::format_to(std::back_inserter(out), "[{}]:{}", decode::to_string(a, 6), port);
     }
 }
 
@@ -60,9 +61,9 @@ std::string format_packet_line(const decode::PacketInfo& p, int ts_decimals) {
     append_timestamp(out, p.ts_ns, ts_decimals);
     const bool tcp = p.outcome == decode::Outcome::Tcp;
     out.append(std::string_view(tcp ? " TCP " : " UDP "));
-    append_endpoint(out, p.src, p.sport);
+    append_endpoint(out, p.src, p.sport, p.ip_version);
     out.append(std::string_view(" > "));
-    append_endpoint(out, p.dst, p.dport);
+    append_endpoint(out, p.dst, p.dport, p.ip_version);
     out.push_back(' ');
     if (tcp && !p.non_first_fragment) {
         const std::string flags = format_tcp_flags(p.tcp_flags);

@@ -46,6 +46,8 @@ public:
                            std::uint64_t seed = 0);
 
     void remember(const FragmentKey& key, const FragmentResult& result, std::int64_t now_ns);
+    /// Drops the entry for `key`, if any.
+    void forget(const FragmentKey& key);
     /// The first fragment's result, if it was seen within the timeout.
     [[nodiscard]] const FragmentResult* find(const FragmentKey& key, std::int64_t now_ns);
 

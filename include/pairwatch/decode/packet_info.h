@@ -22,6 +22,8 @@ struct IpAddress {
 
 /// Dotted quad for IPv4, RFC 5952 text for IPv6 (no brackets).
 [[nodiscard]] std::string to_string(const IpAddress& a);
+/// As above, but an IPv6 header's IPv4-mapped address stays IPv6 text (::ffff:192.0.2.1).
+[[nodiscard]] std::string to_string(const IpAddress& a, std::uint8_t ip_version);
 
 /// Where a frame ended up. Every frame read gets exactly one, so the counts add up.
 enum class Outcome : std::uint8_t {
