@@ -765,13 +765,17 @@ inline ::testing::AssertionResult has_pair(const decode::PacketInfo& info, decod
                                            std::string_view dst, std::uint16_t dport) {
     const std::string got_src = decode::to_string(info.src);
     const std::string got_dst = decode::to_string(info.dst);
+    const auto endpoint = [](std::string_view a, std::uint16_t port) {
+        const bool v6 = a.find(':') != std::string_view::npos;
+        return (v6 ? "[" : "") + std::string(a) + (v6 ? "]:" : ":") + std::to_string(port);
+    };
     if (info.outcome != outcome || got_src != src || got_dst != dst || info.sport != sport ||
         info.dport != dport) {
         return ::testing::AssertionFailure()
-               << "got " << decode::to_string(info.outcome) << " " << got_src << ":" << info.sport
-               << " > " << got_dst << ":" << info.dport << " (error "
+               << "got " << decode::to_string(info.outcome) << " " << endpoint(got_src, info.sport)
+               << " > " << endpoint(got_dst, info.dport) << " (error "
                << decode::to_string(info.error) << "), want " << decode::to_string(outcome) << " "
-               << src << ":" << sport << " > " << dst << ":" << dport;
+               << endpoint(src, sport) << " > " << endpoint(dst, dport);
     }
     return ::testing::AssertionSuccess();
 }
