@@ -3,6 +3,7 @@
 #include "pairwatch/app/pipeline.h"
 #include "pairwatch/app/privileges.h"
 #include "pairwatch/capture/pcap_source.h"
+#include "pairwatch/decode/link_type.h"
 #include "pairwatch/report/decode_summary.h"
 #include "pairwatch/report/packet_printer.h"
 
@@ -65,6 +66,9 @@ int run(const Config& config) {
         live.buffer_kib = config.buffer_kib;
         live.filter = config.filter;
         source = capture::open_live(live);
+        spdlog::info("capturing on {} (link type {}, snaplen {}){}", config.interface,
+                     decode::link_type_name(source->info().dlt), config.snaplen,
+                     config.filter.empty() ? "" : ", filter '" + config.filter + "'");
     } else {
         std::string path = config.read_file;
         if (config.demo) {

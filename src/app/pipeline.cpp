@@ -93,6 +93,7 @@ void Pipeline::decode_loop() {
             decoder_.decode((**batch)[i], info);
             for (auto* c : consumers_) c->on_packet(info);
         }
+        for (auto* c : consumers_) c->on_batch_end();
         (*batch)->clear();
         s.free.push(*batch);
         if (!stopping) {

@@ -10,6 +10,9 @@ class PacketConsumer {
 public:
     virtual ~PacketConsumer() = default;
     virtual void on_packet(const PacketInfo& packet) = 0;
+    /// After each batch handed over by the capture thread: a live capture's batch is at most
+    /// a few milliseconds old, so output written here keeps up with the wire.
+    virtual void on_batch_end() {}
     /// After the last packet: flush what is buffered.
     virtual void on_end() {}
     /// True once the consumer cannot take more (its output closed): the capture stops.

@@ -19,6 +19,7 @@ class PacketPrinter final : public decode::PacketConsumer {
 public:
     PacketPrinter(std::FILE* out, int ts_decimals) : out_(out), ts_decimals_(ts_decimals) {}
     void on_packet(const decode::PacketInfo& packet) override;
+    void on_batch_end() override { flush(); }
     void on_end() override { flush(); }
     [[nodiscard]] bool wants_stop() const override { return closed_; }
 
