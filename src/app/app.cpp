@@ -4,12 +4,19 @@
 #include "pairwatch/app/privileges.h"
 #include "pairwatch/capture/pcap_source.h"
 #include "pairwatch/decode/link_type.h"
+#include "pairwatch/export/json_writer.h"
+#include "pairwatch/flow/flow_table.h"
 #include "pairwatch/report/decode_summary.h"
+#include "pairwatch/report/flow_summary.h"
 #include "pairwatch/report/packet_printer.h"
+#include "pairwatch/services/client_port.h"
+#include "pairwatch/services/proto.h"
+#include "pairwatch/services/service_registry.h"
 
 #include <unistd.h>
 
 #include <filesystem>
+#include <random>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -30,6 +37,23 @@ int list_interfaces() {
     }
     return 0;
 }
+
+/// Hands each ended flow to every sink in turn.
+class FanOut final : public flow::FlowSink {
+public:
+    void add(flow::FlowSink* sink) { sinks_.push_back(sink); }
+    void on_flow_end(const flow::Flow& flow, flow::EndReason why) override {
+        for (auto* s : sinks_) s->on_flow_end(flow, why);
+    }
+    void on_finish() override {
+        for (auto* s : sinks_) s->on_finish();
+    }
+
+private:
+    std::vector<flow::FlowSink*> sinks_;
+};
+
+std::int64_t to_ns(double seconds) { return static_cast<std::int64_t>(seconds * 1e9); }
 
 } // namespace
 
@@ -82,6 +106,16 @@ int run(const Config& config) {
         }
         source = capture::open_capture_file(path, config.filter);
     }
+    // Everything that opens a file does so before privileges are dropped.
+    const services::ServiceRegistry registry =
+        services::ServiceRegistry::standard(config.services_file);
+    std::unique_ptr<exporter::JsonWriter> json;
+    const std::uint64_t seed = config.hash_seed.value_or(std::random_device{}() * 0x9e3779b97f4a7c15ULL ^
+                                                         std::random_device{}());
+    if (config.json_file) {
+        json = std::make_unique<exporter::JsonWriter>(
+            std::make_unique<exporter::OutputFile>(*config.json_file), registry, seed);
+    }
     const std::string user = drop_privileges(config.drop_to_user);
     spdlog::debug("capturing as {}", user);
 
@@ -92,18 +126,54 @@ int run(const Config& config) {
         printer = std::make_unique<report::PacketPrinter>(stdout, info.ts_decimals);
         consumers.push_back(printer.get());
     }
+    FanOut sinks;
+    if (json) sinks.add(json.get());
+    report::FlowSummary summary(registry);
+    if (!config.quiet && !config.packets) sinks.add(&summary);
+
+    flow::FlowTableOptions table_options;
+    table_options.max_flows = config.max_flows;
+    table_options.tcp_timeout_ns = to_ns(config.tcp_timeout_s);
+    table_options.udp_timeout_ns = to_ns(config.udp_timeout_s);
+    table_options.closed_linger_ns = to_ns(config.linger_s);
+    table_options.hash_seed = seed;
+    auto client_rule = [&registry](std::uint8_t proto, std::uint16_t a, std::uint16_t b) {
+        const auto p = proto == decode::kIpProtoTcp ? services::Proto::Tcp : services::Proto::Udp;
+        const services::ClientGuess g = services::guess_client_port(registry, p, a, b);
+        return g.side == services::ClientSide::A ? -1 : g.side == services::ClientSide::B ? 1 : 0;
+    };
+    flow::FlowTable table(table_options, client_rule, &sinks);
+    consumers.push_back(&table);
+
     Pipeline pipeline(std::move(source), consumers);
     const RunResult result = pipeline.run();
 
     if (result.source_warning) spdlog::warn("{}", *result.source_warning);
-    const bool output_closed = printer && printer->wants_stop();
-    if (!output_closed && (config.packets || !config.quiet)) {
-        std::string text = report::format_decode_counters(result.decode, result.fragments);
+    const bool output_closed = (printer && printer->wants_stop()) ||
+                               (json && json->output().closed_by_reader());
+    // The summary goes where the report goes: stdout, unless a "-" output took stdout.
+    std::FILE* report_out = json && json->output().is_stdout() ? stderr : stdout;
+    if (!output_closed && !config.quiet) {
+        std::string text;
+        if (config.packets) {
+            text = "\n" + report::format_decode_counters(result.decode, result.fragments);
+        } else {
+            text = fmt::format("pairwatch: {}{}\n", info.name,
+                               result.interrupted ? " (interrupted)" : "");
+            text += summary.text();
+            const auto& ts = table.stats();
+            text += fmt::format("table: {} flows created, peak {} open, {} evicted; {} packets in "
+                                "flows, {} in none\n",
+                                ts.flows_created, ts.peak_active,
+                                ts.ended[static_cast<std::size_t>(flow::EndReason::Evicted)],
+                                ts.packets_in_flows, ts.packets_not_in_flows);
+            text += report::format_decode_counters(result.decode, result.fragments);
+        }
         if (result.capture) text += report::format_capture_counters(*result.capture);
-        if (config.packets) text.insert(0, "\n");
-        std::fwrite(text.data(), 1, text.size(), stdout);
-        std::fflush(stdout);
+        std::fwrite(text.data(), 1, text.size(), report_out);
+        std::fflush(report_out);
     }
+    if (json && json->output().failed() && !json->output().closed_by_reader()) return 1;
     if (config.demo) {
         spdlog::info("that was the demo capture; to watch live: sudo pairwatch -i IFACE "
                      "(pairwatch -D lists interfaces), or read your own: pairwatch -r FILE");

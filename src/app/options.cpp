@@ -11,8 +11,13 @@ namespace {
 
 enum LongOnly : int {
     kOptPackets = 256,
-    kOptHelp,
-    kOptVersion,
+    kOptJson,
+    kOptMaxFlows,
+    kOptTcpTimeout,
+    kOptUdpTimeout,
+    kOptLinger,
+    kOptHashSeed,
+    kOptServices,
 };
 
 int parse_int(const char* text, const char* option, long min, long max) {
@@ -24,6 +29,27 @@ int parse_int(const char* text, const char* option, long min, long max) {
             fmt::format("{}: '{}' is not a whole number from {} to {}", option, text, min, max));
     }
     return static_cast<int>(value);
+}
+
+double parse_seconds(const char* text, const char* option, double min, double max) {
+    double value = 0;
+    const std::string_view s(text);
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (ec != std::errc{} || end != s.data() + s.size() || !(value >= min && value <= max)) {
+        throw UsageError(
+            fmt::format("{}: '{}' is not a number of seconds from {} to {}", option, text, min, max));
+    }
+    return value;
+}
+
+std::uint64_t parse_u64(const char* text, const char* option) {
+    std::uint64_t value = 0;
+    const std::string_view s(text);
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (ec != std::errc{} || end != s.data() + s.size()) {
+        throw UsageError(fmt::format("{}: '{}' is not a whole number", option, text));
+    }
+    return value;
 }
 
 } // namespace
@@ -45,10 +71,21 @@ Live capture:
   -Z USER           after opening the capture, drop privileges to USER (default: nobody
                     when started as root; -Z root keeps root)
 
+Conversations:
+  --max-flows N     conversations kept at once (default 1000000); when full, the longest
+                    idle one ends with reason "evicted" (counted, never silent)
+  --tcp-timeout S   a TCP conversation idle this long ends (default 300, as Zeek)
+  --udp-timeout S   a UDP conversation idle this long ends (default 60, as Zeek)
+  --linger S        a closed TCP conversation is kept this long for stragglers (default 5)
+  --services FILE   extra port names, in /etc/services format (overrides IANA and
+                    /etc/services)
+  --hash-seed N     fix the flow table's hash seed (and flow uids): runs repeat exactly
+
 Output:
+  --json FILE       one JSON object per ended conversation ("-" for standard output)
   --packets         print one line per TCP/UDP packet, then the decode counters:
                       FRAME TS PROTO SRC:SPORT > DST:DPORT FLAGS LEN [frag]
-  -q                no console report
+  -q                no report or summary (for scripts)
 
   -h, --help        this text
   -V, --version     the version
@@ -59,6 +96,13 @@ Config parse_options(int argc, char** argv) {
     Config c;
     static const option kLong[] = {
         {"packets", no_argument, nullptr, kOptPackets},
+        {"json", required_argument, nullptr, kOptJson},
+        {"max-flows", required_argument, nullptr, kOptMaxFlows},
+        {"tcp-timeout", required_argument, nullptr, kOptTcpTimeout},
+        {"udp-timeout", required_argument, nullptr, kOptUdpTimeout},
+        {"linger", required_argument, nullptr, kOptLinger},
+        {"hash-seed", required_argument, nullptr, kOptHashSeed},
+        {"services", required_argument, nullptr, kOptServices},
         {"help", no_argument, nullptr, 'h'},
         {"version", no_argument, nullptr, 'V'},
         {nullptr, 0, nullptr, 0},
@@ -99,6 +143,27 @@ Config parse_options(int argc, char** argv) {
         case kOptPackets:
             c.packets = true;
             break;
+        case kOptJson:
+            c.json_file = optarg;
+            break;
+        case kOptMaxFlows:
+            c.max_flows = static_cast<std::size_t>(parse_int(optarg, "--max-flows", 1, 100'000'000));
+            break;
+        case kOptTcpTimeout:
+            c.tcp_timeout_s = parse_seconds(optarg, "--tcp-timeout", 0.001, 86400 * 7);
+            break;
+        case kOptUdpTimeout:
+            c.udp_timeout_s = parse_seconds(optarg, "--udp-timeout", 0.001, 86400 * 7);
+            break;
+        case kOptLinger:
+            c.linger_s = parse_seconds(optarg, "--linger", 0, 3600);
+            break;
+        case kOptHashSeed:
+            c.hash_seed = parse_u64(optarg, "--hash-seed");
+            break;
+        case kOptServices:
+            c.services_file = optarg;
+            break;
         case 'h':
             c.action = Action::Help;
             return c;
@@ -107,10 +172,15 @@ Config parse_options(int argc, char** argv) {
             return c;
         case ':':
             throw UsageError(fmt::format("{} needs a value", argv[optind - 1]));
+        case '?':
+            if (optopt == 0) {
+                throw UsageError(fmt::format("unknown option {} (see pairwatch --help)",
+                                             argv[optind - 1]));
+            }
+            throw UsageError(fmt::format("unknown option -{} (see pairwatch --help)",
+                                         static_cast<char>(optopt)));
         default:
-            throw UsageError(fmt::format("unknown option {} (see pairwatch --help)",
-                                         optopt != 0 ? fmt::format("-{}", char(optopt))
-                                                     : std::string(argv[optind - 1])));
+            throw UsageError("unrecognised command line (see pairwatch --help)");
         }
     }
     std::string trailing;

@@ -1,6 +1,7 @@
 // Everything the command line says, as one value the pipeline is built from.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -31,9 +32,18 @@ struct Config {
     std::string filter; // -f EXPR or trailing arguments, as tcpdump takes them
     std::optional<std::string> drop_to_user; // -Z USER; unset: "nobody" when root
 
+    // Conversations.
+    std::size_t max_flows = 1'000'000;
+    double tcp_timeout_s = 300; // Zeek's tcp_inactivity_timeout
+    double udp_timeout_s = 60;  // Zeek's udp_inactivity_timeout
+    double linger_s = 5;        // Zeek's tcp_close_delay
+    std::optional<std::uint64_t> hash_seed; // unset: random at start-up
+    std::optional<std::string> services_file;
+
     // Output.
     bool packets = false; // --packets: one line per TCP/UDP packet, then the decode counters
     bool quiet = false;   // -q
+    std::optional<std::string> json_file; // --json FILE ("-" = stdout)
 };
 
 /// Parses argv (argv[0] included). Throws UsageError on anything it does not accept.

@@ -1,0 +1,39 @@
+// A file an exporter writes to ("-" is standard output): opened at start-up (before privileges
+// are dropped), buffered, and loud exactly once when a write fails.
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace pairwatch::exporter {
+
+class OutputFile {
+public:
+    /// Opens (truncates) `path`; throws std::runtime_error "PATH: reason" when it cannot.
+    explicit OutputFile(std::string path);
+    ~OutputFile();
+    OutputFile(const OutputFile&) = delete;
+    OutputFile& operator=(const OutputFile&) = delete;
+
+    void write(std::string_view bytes);
+    void flush();
+
+    [[nodiscard]] const std::string& path() const { return path_; }
+    /// True once a write failed; the first failure was logged with the path.
+    [[nodiscard]] bool failed() const { return failed_; }
+    /// True when the reader went away (EPIPE on a pipe): stop quietly.
+    [[nodiscard]] bool closed_by_reader() const { return epipe_; }
+    [[nodiscard]] bool is_stdout() const { return file_ == stdout; }
+
+private:
+    void fail(int err);
+
+    std::string path_;
+    std::FILE* file_ = nullptr;
+    std::string buffer_;
+    bool failed_ = false;
+    bool epipe_ = false;
+};
+
+} // namespace pairwatch::exporter

@@ -1,0 +1,44 @@
+// The conversation key: protocol, VLAN ids and the two endpoints in canonical order, so both
+// directions of a conversation map to one key (and one hash, so one worker thread later).
+#pragma once
+
+#include "pairwatch/decode/packet_info.h"
+
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+namespace pairwatch::flow {
+
+/// Endpoint "a" is the lower (address, port) pair, "b" the higher; `flipped` in KeyedPacket
+/// says the packet went from b to a.
+struct FlowKey {
+    decode::IpAddress addr_a;
+    decode::IpAddress addr_b;
+    std::uint16_t port_a = 0;
+    std::uint16_t port_b = 0;
+    std::uint16_t vlan_outer = 0;
+    std::uint16_t vlan_inner = 0;
+    std::uint8_t proto = 0;      // IPPROTO_TCP or IPPROTO_UDP
+    std::uint8_t vlan_count = 0; // 0 untagged, 1, or 2 (QinQ); tells a VLAN 0 tag from none
+
+    friend bool operator==(const FlowKey& x, const FlowKey& y) {
+        return std::memcmp(&x, &y, sizeof(FlowKey)) == 0;
+    }
+};
+// No padding: the key is compared and hashed as raw bytes.
+static_assert(std::has_unique_object_representations_v<FlowKey>);
+static_assert(sizeof(FlowKey) == 42);
+
+struct KeyedPacket {
+    FlowKey key;
+    bool from_b = false; // the packet's source is endpoint b
+};
+
+/// The key of a TCP/UDP packet (packet.has_ports() must hold).
+[[nodiscard]] KeyedPacket make_flow_key(const decode::PacketInfo& packet);
+
+/// Seeded hash of the canonical key: the same for both directions.
+[[nodiscard]] std::uint64_t hash_flow_key(const FlowKey& key, std::uint64_t seed);
+
+} // namespace pairwatch::flow

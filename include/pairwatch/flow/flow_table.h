@@ -1,0 +1,105 @@
+// Conversations: one Flow per socket pair (both directions), found through an open-addressing
+// index, expired by packet time through idle lists, capped in size with the longest-idle flow
+// evicted. Nothing here scans the table.
+#pragma once
+
+#include "pairwatch/decode/packet_consumer.h"
+#include "pairwatch/flow/flow.h"
+#include "pairwatch/flow/flow_sink.h"
+
+#include <absl/container/flat_hash_set.h>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace pairwatch::services {
+class ServiceRegistry;
+}
+
+namespace pairwatch::flow {
+
+struct FlowTableOptions {
+    std::size_t max_flows = 1'000'000;
+    // Zeek's defaults: tcp_inactivity_timeout, udp_inactivity_timeout, tcp_close_delay.
+    std::int64_t tcp_timeout_ns = 300'000'000'000;
+    std::int64_t udp_timeout_ns = 60'000'000'000;
+    std::int64_t closed_linger_ns = 5'000'000'000;
+    std::uint64_t hash_seed = 0;
+};
+
+struct FlowTableStats {
+    std::uint64_t flows_created = 0;
+    std::uint64_t packets_in_flows = 0;
+    std::uint64_t packets_not_in_flows = 0; // frames with no TCP/UDP socket pair
+    std::array<std::uint64_t, 7> ended{};   // by EndReason
+    std::size_t active = 0;
+    std::size_t peak_active = 0;
+};
+
+/// Decides which port of a new conversation is the client's when no SYN says so:
+/// returns <0 when port_a looks more like the client's, >0 for port_b, 0 for a tie.
+using ClientPortRule = std::function<int(std::uint8_t proto, std::uint16_t port_a,
+                                         std::uint16_t port_b)>;
+
+class FlowTable final : public decode::PacketConsumer {
+public:
+    FlowTable(FlowTableOptions options, ClientPortRule client_rule, FlowSink* sink);
+    ~FlowTable() override;
+    FlowTable(const FlowTable&) = delete;
+    FlowTable& operator=(const FlowTable&) = delete;
+
+    void on_packet(const decode::PacketInfo& packet) override;
+    /// End of input: every open flow ends with reason capture-end.
+    void on_end() override;
+    /// Expires by a clock other than packets (a quiet live link); never moves time backwards.
+    void advance_time(std::int64_t now_ns);
+
+    [[nodiscard]] const FlowTableStats& stats() const { return stats_; }
+    [[nodiscard]] std::size_t size() const { return index_.size(); }
+    /// Visits every open flow (for snapshots); the table must not change during the visit.
+    void for_each(const std::function<void(const Flow&)>& visit) const;
+    /// Bytes held per open flow: records plus index, for the benchmark and README.
+    [[nodiscard]] std::size_t memory_bytes() const;
+
+private:
+    enum List : std::uint8_t { kTcpOpen, kUdp, kClosed, kListCount };
+
+    struct SlotHash {
+        using is_transparent = void;
+        const FlowTable* table;
+        std::size_t operator()(std::uint32_t slot) const;
+        std::size_t operator()(const FlowKey& key) const;
+    };
+    struct SlotEq {
+        using is_transparent = void;
+        const FlowTable* table;
+        bool operator()(std::uint32_t a, std::uint32_t b) const { return a == b; }
+        bool operator()(std::uint32_t slot, const FlowKey& key) const;
+        bool operator()(const FlowKey& key, std::uint32_t slot) const { return (*this)(slot, key); }
+    };
+
+    std::uint32_t create(const decode::PacketInfo& packet, const KeyedPacket& keyed);
+    void update(Flow& flow, const decode::PacketInfo& packet, bool from_b);
+    void end(std::uint32_t slot, EndReason why);
+    void expire(std::int64_t now_ns);
+    void evict_one();
+    [[nodiscard]] List list_of(const Flow& flow) const;
+    [[nodiscard]] std::int64_t timeout_of(List list) const;
+    void link_tail(List list, std::uint32_t slot);
+    void unlink(List list, std::uint32_t slot);
+
+    FlowTableOptions options_;
+    ClientPortRule client_rule_;
+    FlowSink* sink_;
+    std::vector<Flow> slots_;
+    std::vector<std::uint32_t> free_slots_;
+    absl::flat_hash_set<std::uint32_t, SlotHash, SlotEq> index_;
+    std::array<std::uint32_t, kListCount> head_{}; // slot + 1 of the longest idle; 0 = empty
+    std::array<std::uint32_t, kListCount> tail_{};
+    std::int64_t now_ns_ = 0;
+    FlowTableStats stats_;
+};
+
+} // namespace pairwatch::flow

@@ -1,0 +1,56 @@
+#include "pairwatch/flow/flow_key.h"
+
+#include <algorithm>
+#include <tuple>
+
+namespace pairwatch::flow {
+
+namespace {
+
+__extension__ using U128 = unsigned __int128;
+
+// wyhash's multiply-fold: a 64x64->128 multiply folded to 64 bits mixes every input bit into
+// every output bit in one multiplication.
+std::uint64_t fold_multiply(std::uint64_t a, std::uint64_t b) {
+    const U128 r = static_cast<U128>(a) * b;
+    return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
+}
+
+std::uint64_t load64(const unsigned char* p) {
+    std::uint64_t v = 0;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+
+} // namespace
+
+KeyedPacket make_flow_key(const decode::PacketInfo& packet) {
+    KeyedPacket k;
+    const bool src_first =
+        std::tie(packet.src, packet.sport) <= std::tie(packet.dst, packet.dport);
+    k.from_b = !src_first;
+    k.key.addr_a = src_first ? packet.src : packet.dst;
+    k.key.addr_b = src_first ? packet.dst : packet.src;
+    k.key.port_a = src_first ? packet.sport : packet.dport;
+    k.key.port_b = src_first ? packet.dport : packet.sport;
+    k.key.proto = packet.ip_proto;
+    k.key.vlan_count = packet.vlan_count;
+    if (packet.vlan_count > 0) k.key.vlan_outer = packet.vlan[0];
+    if (packet.vlan_count > 1) k.key.vlan_inner = packet.vlan[1];
+    return k;
+}
+
+std::uint64_t hash_flow_key(const FlowKey& key, std::uint64_t seed) {
+    constexpr std::uint64_t kP0 = 0xa0761d6478bd642fULL;
+    constexpr std::uint64_t kP1 = 0xe7037ed1a0b428dbULL;
+    constexpr std::uint64_t kP2 = 0x8ebc6af09c88c6e3ULL;
+    unsigned char b[48] = {};
+    std::memcpy(b, &key, sizeof key);
+    std::uint64_t h = seed ^ kP0;
+    h = fold_multiply(load64(b) ^ kP1, load64(b + 8) ^ h);
+    h = fold_multiply(load64(b + 16) ^ kP1, load64(b + 24) ^ h);
+    h = fold_multiply(load64(b + 32) ^ kP1, load64(b + 40) ^ h);
+    return fold_multiply(h ^ kP2, sizeof key ^ kP1);
+}
+
+} // namespace pairwatch::flow

@@ -1,0 +1,249 @@
+#include "pairwatch/flow/flow_table.h"
+
+#include <cassert>
+#include <limits>
+
+namespace pairwatch::flow {
+
+namespace {
+constexpr std::uint32_t kNone = 0;
+
+bool is_pure_syn(const decode::PacketInfo& p) {
+    using namespace decode::tcp_flag;
+    return p.outcome == decode::Outcome::Tcp && !p.non_first_fragment &&
+           (p.tcp_flags & (kSyn | kAck)) == kSyn;
+}
+bool is_syn_ack(const decode::PacketInfo& p) {
+    using namespace decode::tcp_flag;
+    return p.outcome == decode::Outcome::Tcp && !p.non_first_fragment &&
+           (p.tcp_flags & (kSyn | kAck)) == (kSyn | kAck);
+}
+} // namespace
+
+std::size_t FlowTable::SlotHash::operator()(std::uint32_t slot) const {
+    return hash_flow_key(table->slots_[slot].key, table->options_.hash_seed);
+}
+std::size_t FlowTable::SlotHash::operator()(const FlowKey& key) const {
+    return hash_flow_key(key, table->options_.hash_seed);
+}
+bool FlowTable::SlotEq::operator()(std::uint32_t slot, const FlowKey& key) const {
+    return table->slots_[slot].key == key;
+}
+
+FlowTable::FlowTable(FlowTableOptions options, ClientPortRule client_rule, FlowSink* sink)
+    : options_(options), client_rule_(std::move(client_rule)), sink_(sink),
+      index_(0, SlotHash{this}, SlotEq{this}) {
+    assert(options_.max_flows > 0 && options_.max_flows < std::numeric_limits<std::uint32_t>::max());
+}
+
+FlowTable::~FlowTable() = default;
+
+FlowTable::List FlowTable::list_of(const Flow& flow) const {
+    if (!flow.is_tcp()) return kUdp;
+    return flow.tcp.closed() ? kClosed : kTcpOpen;
+}
+
+std::int64_t FlowTable::timeout_of(List list) const {
+    switch (list) {
+    case kTcpOpen:
+        return options_.tcp_timeout_ns;
+    case kUdp:
+        return options_.udp_timeout_ns;
+    default:
+        return options_.closed_linger_ns;
+    }
+}
+
+void FlowTable::link_tail(List list, std::uint32_t slot) {
+    Flow& f = slots_[slot];
+    f.idle_prev = tail_[list];
+    f.idle_next = kNone;
+    if (tail_[list] != kNone) {
+        slots_[tail_[list] - 1].idle_next = slot + 1;
+    } else {
+        head_[list] = slot + 1;
+    }
+    tail_[list] = slot + 1;
+}
+
+void FlowTable::unlink(List list, std::uint32_t slot) {
+    Flow& f = slots_[slot];
+    if (f.idle_prev != kNone) {
+        slots_[f.idle_prev - 1].idle_next = f.idle_next;
+    } else {
+        head_[list] = f.idle_next;
+    }
+    if (f.idle_next != kNone) {
+        slots_[f.idle_next - 1].idle_prev = f.idle_prev;
+    } else {
+        tail_[list] = f.idle_prev;
+    }
+    f.idle_prev = f.idle_next = kNone;
+}
+
+void FlowTable::end(std::uint32_t slot, EndReason why) {
+    const Flow& f = slots_[slot];
+    unlink(list_of(f), slot);
+    if (sink_ != nullptr) sink_->on_flow_end(f, why);
+    ++stats_.ended[static_cast<std::size_t>(why)];
+    index_.erase(slot);
+    free_slots_.push_back(slot);
+    stats_.active = index_.size();
+}
+
+void FlowTable::expire(std::int64_t now_ns) {
+    for (std::size_t l = 0; l < kListCount; ++l) {
+        const auto list = static_cast<List>(l);
+        const std::int64_t timeout = timeout_of(list);
+        while (head_[list] != kNone) {
+            const std::uint32_t slot = head_[list] - 1;
+            const Flow& f = slots_[slot];
+            if (now_ns - f.last_ns <= timeout) break;
+            EndReason why = EndReason::Idle;
+            if (list == kClosed) why = f.tcp.reset() ? EndReason::Rst : EndReason::Fin;
+            end(slot, why);
+        }
+    }
+}
+
+void FlowTable::evict_one() {
+    std::uint32_t victim = kNone;
+    for (std::size_t l = 0; l < kListCount; ++l) {
+        const std::uint32_t head = head_[l];
+        if (head == kNone) continue;
+        if (victim == kNone || slots_[head - 1].last_ns < slots_[victim - 1].last_ns) {
+            victim = head;
+        }
+    }
+    if (victim != kNone) end(victim - 1, EndReason::Evicted);
+}
+
+std::uint32_t FlowTable::create(const decode::PacketInfo& packet, const KeyedPacket& keyed) {
+    if (index_.size() >= options_.max_flows) evict_one();
+    std::uint32_t slot = 0;
+    if (!free_slots_.empty()) {
+        slot = free_slots_.back();
+        free_slots_.pop_back();
+        slots_[slot] = Flow{};
+    } else {
+        slot = static_cast<std::uint32_t>(slots_.size());
+        slots_.emplace_back();
+    }
+    Flow& f = slots_[slot];
+    f.key = keyed.key;
+    f.first_ns = packet.ts_ns;
+    f.last_ns = packet.ts_ns;
+    const int sender = keyed.from_b ? 1 : 0;
+    // PRODUCT.md's originator rules, in order.
+    if (is_pure_syn(packet)) {
+        f.orig_is_b = keyed.from_b;
+        f.set_dir_reason(DirReason::Syn);
+    } else if (is_syn_ack(packet)) {
+        f.orig_is_b = !keyed.from_b;
+        f.set_dir_reason(DirReason::SynAck);
+    } else {
+        const int rule = client_rule_ ? client_rule_(f.key.proto, f.key.port_a, f.key.port_b) : 0;
+        if (rule != 0) {
+            f.orig_is_b = rule > 0;
+            f.set_dir_reason(DirReason::Port);
+        } else {
+            f.orig_is_b = keyed.from_b;
+            f.set_dir_reason(DirReason::First);
+        }
+    }
+    // Zeek's '^': the originator is not the sender of the first packet seen.
+    if (f.orig_is_b != sender) f.tcp.mark_flip();
+    index_.insert(slot);
+    link_tail(list_of(f), slot);
+    ++stats_.flows_created;
+    stats_.active = index_.size();
+    if (stats_.active > stats_.peak_active) stats_.peak_active = stats_.active;
+    return slot;
+}
+
+void FlowTable::update(Flow& f, const decode::PacketInfo& packet, bool from_b) {
+    const int side = from_b ? 1 : 0;
+    DirectionCounters& c = f.counters[side];
+    c.packets.add(1);
+    c.wire_bytes.add(packet.wire_len);
+    c.ip_bytes.add(packet.ip_len);
+    c.payload_bytes.add(packet.payload_len);
+    if (packet.ts_ns > f.last_ns) f.last_ns = packet.ts_ns;
+    if (packet.non_first_fragment) return; // no transport header: counted, nothing more
+    if (f.is_tcp()) {
+        f.tcp.on_packet(packet, side, f.orig_is_b);
+    } else {
+        f.tcp.on_udp_packet(packet, side);
+    }
+}
+
+void FlowTable::on_packet(const decode::PacketInfo& packet) {
+    if (packet.ts_ns > now_ns_) {
+        now_ns_ = packet.ts_ns;
+        expire(now_ns_);
+    }
+    if (!packet.has_ports()) {
+        ++stats_.packets_not_in_flows;
+        return;
+    }
+    ++stats_.packets_in_flows;
+    const KeyedPacket keyed = make_flow_key(packet);
+    auto it = index_.find(keyed.key);
+    std::uint32_t slot = 0;
+    if (it == index_.end()) {
+        slot = create(packet, keyed);
+    } else {
+        slot = *it;
+        // Port reuse: a new SYN on a pair that has closed starts a new conversation.
+        if (is_pure_syn(packet) && slots_[slot].tcp.closed()) {
+            end(slot, slots_[slot].tcp.reset() ? EndReason::Rst : EndReason::Fin);
+            slot = create(packet, keyed);
+        }
+    }
+    Flow& f = slots_[slot];
+    const List before = list_of(f);
+    update(f, packet, keyed.from_b);
+    const List after = list_of(f);
+    unlink(before, slot);
+    link_tail(after, slot);
+}
+
+void FlowTable::advance_time(std::int64_t now_ns) {
+    if (now_ns <= now_ns_) return;
+    now_ns_ = now_ns;
+    expire(now_ns_);
+}
+
+void FlowTable::on_end() {
+    // Oldest first, so the records come out in a stable order.
+    for (;;) {
+        std::uint32_t oldest = kNone;
+        for (std::size_t l = 0; l < kListCount; ++l) {
+            const std::uint32_t head = head_[l];
+            if (head == kNone) continue;
+            if (oldest == kNone || slots_[head - 1].last_ns < slots_[oldest - 1].last_ns) {
+                oldest = head;
+            }
+        }
+        if (oldest == kNone) break;
+        const Flow& f = slots_[oldest - 1];
+        EndReason why = EndReason::CaptureEnd;
+        if (f.is_tcp() && f.tcp.closed()) why = f.tcp.reset() ? EndReason::Rst : EndReason::Fin;
+        end(oldest - 1, why);
+    }
+    if (sink_ != nullptr) sink_->on_finish();
+}
+
+void FlowTable::for_each(const std::function<void(const Flow&)>& visit) const {
+    for (std::uint32_t slot : index_) visit(slots_[slot]);
+}
+
+std::size_t FlowTable::memory_bytes() const {
+    // absl's SwissTable: one control byte and one 4-byte slot per bucket, plus a group's worth
+    // of cloned control bytes.
+    const std::size_t index_bytes = index_.bucket_count() * (1 + sizeof(std::uint32_t)) + 16;
+    return slots_.capacity() * sizeof(Flow) + free_slots_.capacity() * sizeof(std::uint32_t) +
+           index_bytes;
+}
+
+} // namespace pairwatch::flow

@@ -1,0 +1,114 @@
+#include "pairwatch/report/flow_summary.h"
+
+#include "pairwatch/services/flow_label.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace pairwatch::report {
+
+namespace {
+
+bool heap_order(const FlowSummary::Conversation& a, const FlowSummary::Conversation& b) {
+    return a.bytes > b.bytes; // std::*_heap with this keeps the smallest on top
+}
+
+std::string endpoint(const decode::IpAddress& a, std::uint16_t port, std::uint8_t version) {
+    return version == 4 ? fmt::format("{}:{}", decode::to_string(a, 4), port)
+                        : fmt::format("[{}]:{}", decode::to_string(a, 6), port);
+}
+
+void add(Totals& t, std::uint64_t packets, std::uint64_t bytes) {
+    ++t.flows;
+    t.packets += packets;
+    t.bytes += bytes;
+}
+
+std::string table(std::string_view title, const std::map<std::string, Totals>& rows,
+                  const Totals& all) {
+    std::vector<std::pair<std::string, Totals>> sorted(rows.begin(), rows.end());
+    std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+        return a.second.bytes != b.second.bytes ? a.second.bytes > b.second.bytes
+                                                : a.second.flows > b.second.flows;
+    });
+    std::string out = fmt::format("{}:\n  {:<22} {:>9} {:>12} {:>15} {:>7}\n", title, "", "flows",
+                                  "packets", "bytes", "share");
+    constexpr std::size_t kMaxRows = 12;
+    Totals rest;
+    std::size_t rest_rows = 0;
+    for (std::size_t i = kMaxRows; i < sorted.size(); ++i) {
+        rest.flows += sorted[i].second.flows;
+        rest.packets += sorted[i].second.packets;
+        rest.bytes += sorted[i].second.bytes;
+        ++rest_rows;
+    }
+    if (sorted.size() > kMaxRows) {
+        sorted.resize(kMaxRows);
+        sorted.emplace_back(fmt::format("({} more)", rest_rows), rest);
+    }
+    for (const auto& [name, t] : sorted) {
+        const double share = all.bytes == 0 ? 0.0 : 100.0 * static_cast<double>(t.bytes) /
+                                                          static_cast<double>(all.bytes);
+        out += fmt::format("  {:<22} {:>9} {:>12} {:>15} {:>6.1f}%\n", name, t.flows, t.packets,
+                           t.bytes, share);
+    }
+    return out;
+}
+
+} // namespace
+
+FlowSummary::FlowSummary(const services::ServiceRegistry& registry, std::size_t top)
+    : registry_(registry), top_(top) {}
+
+void FlowSummary::on_flow_end(const flow::Flow& f, flow::EndReason why) {
+    const std::uint64_t packets = f.orig().packets + f.resp().packets;
+    const std::uint64_t bytes = f.orig().ip_bytes + f.resp().ip_bytes;
+    const services::FlowLabel label = services::label_flow(f, registry_);
+    const std::string proto = f.is_tcp() ? "tcp" : "udp";
+    const std::string service = label.service ? std::string(label.service->name)
+                                              : fmt::format("{}/{}", f.resp_port(), proto);
+    const std::string state(flow::to_string(f.tcp.conn_state(
+        f.orig_side(), f.is_tcp(), f.orig().payload_bytes, f.resp().payload_bytes)));
+    add(totals_, packets, bytes);
+    add(by_service_[service], packets, bytes);
+    add(by_category_[std::string(services::to_string(label.category))], packets, bytes);
+    add(by_state_[fmt::format("{} {}", proto, state)], packets, bytes);
+    ++by_end_[std::string(flow::to_string(why))];
+
+    if (top_ == 0) return;
+    if (top_conversations_.size() == top_ && bytes <= top_conversations_.front().bytes) return;
+    Conversation c{bytes, fmt::format("{:<3} {:>22} > {:<22} {:<12} {:<6} {:>8} {:>12}", proto,
+                                      endpoint(f.orig_addr(), f.orig_port(), f.ip_version()),
+                                      endpoint(f.resp_addr(), f.resp_port(), f.ip_version()),
+                                      service, state, packets, bytes)};
+    if (top_conversations_.size() == top_) {
+        std::pop_heap(top_conversations_.begin(), top_conversations_.end(), heap_order);
+        top_conversations_.pop_back();
+    }
+    top_conversations_.push_back(std::move(c));
+    std::push_heap(top_conversations_.begin(), top_conversations_.end(), heap_order);
+}
+
+std::string FlowSummary::text() const {
+    std::string out = fmt::format("flows: {} conversations, {} packets, {} IP bytes\n",
+                                  totals_.flows, totals_.packets, totals_.bytes);
+    out += "ended:";
+    for (const auto& [why, n] : by_end_) out += fmt::format(" {} {},", why, n);
+    if (by_end_.empty()) out += " none";
+    else out.pop_back();
+    out += '\n';
+    out += table("by service", by_service_, totals_);
+    out += table("by port category", by_category_, totals_);
+    out += table("by conn_state", by_state_, totals_);
+    std::vector<Conversation> top = top_conversations_;
+    std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) {
+        return a.bytes != b.bytes ? a.bytes > b.bytes : a.line < b.line;
+    });
+    out += fmt::format("top conversations by bytes:\n  {:<3} {:>22}   {:<22} {:<12} {:<6} {:>8} "
+                       "{:>12}\n",
+                       "", "originator", "responder", "service", "state", "packets", "bytes");
+    for (const auto& c : top) out += "  " + c.line + "\n";
+    return out;
+}
+
+} // namespace pairwatch::report
