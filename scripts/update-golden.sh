@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Rewrites the golden output of one capture in captures/: runs the Release binary with the
+# options its line in captures/MANIFEST.tsv gives and writes captures/NAME.packets.
+#
+#   scripts/update-golden.sh NAME        NAME as in MANIFEST.tsv (lan-http.pcap), or captures/NAME
+#
+# This is the only way a golden file comes to exist: tests never create a missing one. Review the
+# diff like code (git diff captures/NAME.packets) before committing it.
+#
+# The golden file holds pairwatch's stdout. When pairwatch writes to stderr or exits non-zero, a
+# trailer records that too, so a refused file or a warning is part of what is checked:
+#     --- stderr (exit N)
+#     <stderr, as printed>
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+if (($# != 1)) || [[ $1 == -h || $1 == --help ]]; then
+    echo "usage: scripts/update-golden.sh NAME   (a capture listed in captures/MANIFEST.tsv)" >&2
+    exit 2
+fi
+name=$(basename "$1")
+cd "$PAIRWATCH_ROOT"
+manifest=captures/MANIFEST.tsv
+
+row=$(awk -F'\t' -v n="$name" '$1 == n { print; exit }' "$manifest" 2>/dev/null || true)
+if [[ -z $row ]]; then
+    echo "update-golden.sh: $name has no line in $manifest: add one (file, options, why it is" \
+        "there) before making its golden file" >&2
+    exit 1
+fi
+if [[ ! -f captures/$name ]]; then
+    echo "update-golden.sh: captures/$name does not exist (scripts/make-captures.sh and" \
+        "scripts/craft-captures.py make them)" >&2
+    exit 1
+fi
+IFS=$'\t' read -r _ options _ <<<"$row"
+read -r -a opts <<<"$options"
+if [[ " ${opts[*]} " != *" --packets "* ]]; then
+    echo "update-golden.sh: $name runs with '$options'; only --packets golden files exist so far" >&2
+    exit 1
+fi
+
+binary=build/release/pairwatch
+if [[ ! -x $binary ]]; then
+    echo "update-golden.sh: building the Release binary" >&2
+    cmake --preset release >/dev/null
+fi
+golden=captures/$name.packets
+out=$(mktemp)
+err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
+# Incremental: a golden file from a stale binary would be wrong.
+if ! cmake --build build/release --target pairwatch >"$out" 2>&1; then
+    tail -20 "$out" >&2
+    echo "update-golden.sh: the Release build failed (cmake --build build/release)" >&2
+    exit 1
+fi
+status=0
+"$binary" -r "captures/$name" "${opts[@]}" >"$out" 2>"$err" </dev/null || status=$?
+if ((status != 0)) || [[ -s $err ]]; then
+    printf -- '--- stderr (exit %d)\n' "$status" >>"$out"
+    cat "$err" >>"$out"
+fi
+if [[ -f $golden ]] && cmp -s "$out" "$golden"; then
+    echo "$golden: unchanged" >&2
+else
+    cp "$out" "$golden"
+    chmod 644 "$golden"
+    echo "$golden: written (exit $status); review it: git diff $golden" >&2
+fi
