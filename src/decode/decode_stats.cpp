@@ -21,7 +21,12 @@ void DecodeStats::record(const PacketInfo& info) {
         ++tunnelled;
         ++tunnels[static_cast<std::size_t>(info.outer_tunnel)];
     }
-    if (info.tunnel_undecoded) ++tunnel_not_opened;
+    if (info.tunnel_undecoded) {
+        ++tunnel_not_opened;
+        if (info.tunnel_error != DecodeError::kCount) {
+            ++tunnel_errors[static_cast<std::size_t>(info.tunnel_error)];
+        }
+    }
 }
 
 void DecodeStats::merge(const DecodeStats& o) {
@@ -29,6 +34,7 @@ void DecodeStats::merge(const DecodeStats& o) {
     for (std::size_t i = 0; i < outcomes.size(); ++i) outcomes[i] += o.outcomes[i];
     for (std::size_t i = 0; i < errors.size(); ++i) errors[i] += o.errors[i];
     for (std::size_t i = 0; i < tunnels.size(); ++i) tunnels[i] += o.tunnels[i];
+    for (std::size_t i = 0; i < tunnel_errors.size(); ++i) tunnel_errors[i] += o.tunnel_errors[i];
     ipv4 += o.ipv4;
     ipv6 += o.ipv6;
     vlan_tagged += o.vlan_tagged;

@@ -20,19 +20,20 @@ struct LinkEntry {
     LinkDecoder decode;
 };
 
-// DLT_IPV4/DLT_IPV6 and DLT_RAW all start at the IP header; DLT_LINUX_SLL2 is what recent
-// libpcap gives for `-i any` when asked; DLT_PPP_SERIAL is PPP in HDLC-like framing.
+// DLT_RAW starts at an IP header of either version, DLT_IPV4/DLT_IPV6 at one of that version
+// only; DLT_LINUX_SLL2 is what recent libpcap gives for `-i any` when asked; DLT_PPP_SERIAL is
+// PPP in HDLC-like framing, or Cisco HDLC (the link type's definition allows both).
 constexpr std::array kLinkTable = {
     LinkEntry{DLT_EN10MB, decode_ethernet},
     LinkEntry{DLT_LINUX_SLL, decode_linux_sll},
     LinkEntry{DLT_LINUX_SLL2, decode_linux_sll2},
     LinkEntry{DLT_RAW, decode_raw_ip},
-    LinkEntry{DLT_IPV4, decode_raw_ip},
-    LinkEntry{DLT_IPV6, decode_raw_ip},
+    LinkEntry{DLT_IPV4, decode_ipv4},
+    LinkEntry{DLT_IPV6, decode_ipv6},
     LinkEntry{DLT_NULL, decode_bsd_null},
     LinkEntry{DLT_LOOP, decode_bsd_loop},
     LinkEntry{DLT_PPP, decode_ppp},
-    LinkEntry{DLT_PPP_SERIAL, decode_ppp},
+    LinkEntry{DLT_PPP_SERIAL, decode_ppp_serial},
     LinkEntry{DLT_NFLOG, decode_nflog},
 };
 

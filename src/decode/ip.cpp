@@ -97,7 +97,27 @@ struct Ipv6Extensions {
     bool more_fragments = false;
     std::uint32_t fragment_id = 0;
     std::optional<std::uint32_t> jumbo_length;
+    std::optional<IpAddress> final_destination; // from a routing header with segments left
 };
+
+/// RFC 8200 8.1: a transport checksum (so the conversation) uses the final destination of a
+/// routing header, not the next hop in the IPv6 header; tshark's conversations do the same.
+/// Types 0 (RFC 2460, deprecated) and 2 (RFC 6275) list addresses, the last one final;
+/// type 4 (SRH, RFC 8754) lists segments in reverse, so segment 0 is final. RPL's compressed
+/// type 3 is left alone.
+void find_final_destination(ByteReader header, Ipv6Extensions& ext) {
+    (void)header.skip(2);
+    auto type = header.u8();
+    auto segments_left = header.u8();
+    if (!type || !segments_left || *segments_left == 0 || !header.skip(4)) return;
+    const std::size_t addresses = header.remaining() / 16;
+    if (addresses == 0) return;
+    std::size_t index = 0;
+    if (*type == 0 || *type == 2) index = addresses - 1;
+    else if (*type != 4) return;
+    if (!header.skip(index * 16)) return;
+    if (auto a = header.bytes(16)) ext.final_destination = read_v6(*a);
+}
 
 /// RFC 2675: the Jumbo Payload option (type 0xC2) inside a Hop-by-Hop header.
 bool scan_hop_by_hop_options(ByteReader opts, Ipv6Extensions& ext, DecodeContext& c) {
@@ -152,6 +172,8 @@ bool walk_ipv6_extensions(ByteReader& r, Ipv6Extensions& ext, DecodeContext& c) 
             if (ext.next == kProtoHopByHop) {
                 (void)header->skip(2);
                 scan_hop_by_hop_options(*header, ext, c);
+            } else if (ext.next == kProtoRouting) {
+                find_final_destination(*header, ext);
             }
             ext.next = *next;
             break;
@@ -281,12 +303,15 @@ void decode_ipv6(ByteReader r, DecodeContext& c) {
     info.ip_proto = ext.next;
     info.tcp_flags = 0;
     const std::size_t upper_len = r.remaining() + c.missing;
+    // Fragments are matched on the header's addresses (RFC 8200 4.5), the conversation on the
+    // final destination.
+    const FragmentKey key{info.src, info.dst, ext.fragment_id, ext.next, 6};
+    if (ext.final_destination) info.dst = *ext.final_destination;
 
     if (!ext.fragment || (ext.fragment_offset == 0 && !ext.more_fragments)) {
         return dispatch_ip_protocol(ext.next, r, c);
     }
     info.fragment = true;
-    const FragmentKey key{info.src, info.dst, ext.fragment_id, ext.next, 6};
     if (ext.fragment_offset != 0) {
         return resolve_later_fragment(key, static_cast<std::uint32_t>(upper_len), c);
     }

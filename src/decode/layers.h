@@ -32,6 +32,7 @@ void decode_linux_sll2(ByteReader r, DecodeContext& c);
 void decode_bsd_null(ByteReader r, DecodeContext& c); // DLT_NULL: family in host byte order
 void decode_bsd_loop(ByteReader r, DecodeContext& c); // DLT_LOOP: family in network order
 void decode_ppp(ByteReader r, DecodeContext& c);
+void decode_ppp_serial(ByteReader r, DecodeContext& c); // PPP in HDLC framing, or Cisco HDLC
 void decode_raw_ip(ByteReader r, DecodeContext& c);   // version nibble picks IPv4 or IPv6
 void decode_nflog(ByteReader r, DecodeContext& c);
 

@@ -187,6 +187,19 @@ void decode_ppp(ByteReader r, DecodeContext& c) {
     decode_ppp_protocol(protocol, r, c);
 }
 
+void decode_ppp_serial(ByteReader r, DecodeContext& c) {
+    // Cisco HDLC (RFC 1547 4.3.1): address 0x0f (unicast) or 0x8f (broadcast), control 0, then
+    // an ethertype. PPP's address byte is 0xff, so the first byte tells them apart.
+    auto address = r.peek_u8(0);
+    if ((address == 0x0f || address == 0x8f) && r.peek_u8(1) == 0x00) {
+        (void)r.skip(2);
+        auto type = r.be16();
+        if (!type) return c.fail(DecodeError::TruncatedLinkHeader);
+        return dispatch_ethertype(*type, r, c);
+    }
+    decode_ppp(r, c);
+}
+
 void decode_ppp_protocol(std::uint16_t protocol, ByteReader r, DecodeContext& c) {
     if (!c.enter_layer()) return;
     switch (protocol) {

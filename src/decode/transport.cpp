@@ -3,6 +3,8 @@
 
 #include "pairwatch/decode/decoder.h"
 
+#include <optional>
+
 namespace pairwatch::decode {
 
 void decode_tcp(ByteReader r, DecodeContext& c) {
@@ -11,32 +13,45 @@ void decode_tcp(ByteReader r, DecodeContext& c) {
     auto sport = r.be16();
     auto dport = r.be16();
     if (!sport || !dport) return c.fail(DecodeError::TruncatedTcpPorts);
+    // The IP length leaves no room for a TCP header: not a cut capture but a short datagram.
+    // In a first fragment that is RFC 1858's tiny-fragment attack.
+    if (segment_len < 20) {
+        return c.fail(info.fragment ? DecodeError::FirstFragmentTooShort
+                                    : DecodeError::TcpHeaderBeyondSegment);
+    }
     info.outcome = Outcome::Tcp;
     info.ip_proto = kIpProtoTcp;
     info.sport = *sport;
     info.dport = *dport;
     info.payload_len = 0;
 
-    auto seq = r.be32();
-    auto ack = r.be32();
-    auto offset = r.u8();
-    auto flags = r.u8();
-    auto window = r.be16();
-    if (!seq || !ack || !offset || !flags || !window) {
-        // The snaplen cut inside the header: the ports stand, the rest is unknown.
-        info.snap_cut = true;
-        if (seq) info.tcp_seq = *seq;
-        if (ack) info.tcp_ack = *ack;
-        if (flags) info.tcp_flags = *flags;
-        return;
+    // From here on a missing byte is a snaplen cut: keep every field that was captured, in
+    // order (a failed read does not move the reader, so nothing after it may be read).
+    std::optional<std::uint8_t> offset;
+    std::optional<std::uint16_t> window;
+    if (auto seq = r.be32()) {
+        info.tcp_seq = *seq;
+        if (auto ack = r.be32()) {
+            info.tcp_ack = *ack;
+            offset = r.u8();
+            if (offset) {
+                if (auto flags = r.u8()) {
+                    info.tcp_flags = *flags;
+                    info.tcp_flags_known = true;
+                    window = r.be16();
+                    if (window) info.tcp_window = *window;
+                }
+            }
+        }
     }
-    info.tcp_seq = *seq;
-    info.tcp_ack = *ack;
-    info.tcp_flags = *flags;
-    info.tcp_window = *window;
-    const std::size_t header_len = std::size_t{*offset} >> 4 << 2;
-    if (header_len < 20) return c.fail(DecodeError::TcpDataOffsetBelowFive);
-    info.tcp_header_len = static_cast<std::uint8_t>(header_len);
+    // Without the data offset, the header is taken at its minimum of 20 bytes.
+    std::size_t header_len = 20;
+    if (offset) {
+        header_len = std::size_t{*offset} >> 4 << 2;
+        if (header_len < 20) return c.fail(DecodeError::TcpDataOffsetBelowFive);
+        info.tcp_header_len = static_cast<std::uint8_t>(header_len);
+    }
+    if (!window || r.remaining() + 16 < header_len) info.snap_cut = true;
     if (info.fragment) {
         // A first fragment holds only part of the segment; its bytes past the header count.
         info.payload_len = static_cast<std::uint32_t>(
@@ -45,7 +60,6 @@ void decode_tcp(ByteReader r, DecodeContext& c) {
     }
     if (header_len > segment_len) return c.fail(DecodeError::TcpHeaderBeyondSegment);
     info.payload_len = static_cast<std::uint32_t>(segment_len - header_len);
-    if (r.remaining() + 16 < header_len) info.snap_cut = true; // options cut short
 }
 
 void decode_udp(ByteReader r, DecodeContext& c) {
@@ -54,6 +68,10 @@ void decode_udp(ByteReader r, DecodeContext& c) {
     auto sport = r.be16();
     auto dport = r.be16();
     if (!sport || !dport) return c.fail(DecodeError::TruncatedUdpHeader);
+    if (datagram_len < 8) {
+        return c.fail(info.fragment ? DecodeError::FirstFragmentTooShort
+                                    : DecodeError::UdpLengthBelowHeader);
+    }
     info.ip_proto = kIpProtoUdp;
     info.sport = *sport;
     info.dport = *dport;

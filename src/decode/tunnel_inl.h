@@ -15,13 +15,18 @@ void open_tunnel(TunnelKind kind, DecodeContext& c, Fn&& inner) {
     inner();
     const bool opened = c.info.outcome == Outcome::Tcp || c.info.outcome == Outcome::Udp;
     if (opened) return;
+    // Broken: the payload failed to decode here or in a tunnel nested inside it. The reason
+    // is kept for the tunnel_not_opened counters; the outcome is the outer packet's.
     const bool broken = c.info.outcome == Outcome::Malformed ||
                         c.info.outcome == Outcome::Truncated ||
-                        c.info.outcome == Outcome::UnmatchedFragment;
+                        c.info.outcome == Outcome::UnmatchedFragment || c.info.tunnel_undecoded;
+    const DecodeError why =
+        c.info.tunnel_undecoded ? c.info.tunnel_error : c.info.error;
     c.info = outer;
     c.layers = outer_layers;
     c.missing = outer_missing;
     c.info.tunnel_undecoded = broken;
+    if (broken) c.info.tunnel_error = why;
 }
 
 } // namespace pairwatch::decode

@@ -63,7 +63,7 @@ std::string flow_to_json(const flow::Flow& f, flow::EndReason why,
     fmt::format_to(std::back_inserter(o), ",\"orig_p\":{},\"resp_h\":", f.orig_port());
     append_json_string(o, decode::to_string(f.resp_addr(), f.ip_version()));
     fmt::format_to(std::back_inserter(o), ",\"resp_p\":{}", f.resp_port());
-    if (f.key.vlan_count > 0) {
+    if (f.key.vlan_count() > 0) {
         fmt::format_to(std::back_inserter(o), ",\"vlan\":{}", f.key.vlan_outer);
     } else {
         o += ",\"vlan\":null";

@@ -34,7 +34,8 @@ KeyedPacket make_flow_key(const decode::PacketInfo& packet) {
     k.key.port_a = src_first ? packet.sport : packet.dport;
     k.key.port_b = src_first ? packet.dport : packet.sport;
     k.key.proto = packet.ip_proto;
-    k.key.vlan_count = packet.vlan_count;
+    k.key.shape = static_cast<std::uint8_t>((packet.vlan_count & 0x03) |
+                                            (packet.ip_version == 6 ? FlowKey::kIpv6 : 0));
     if (packet.vlan_count > 0) k.key.vlan_outer = packet.vlan[0];
     if (packet.vlan_count > 1) k.key.vlan_inner = packet.vlan[1];
     return k;

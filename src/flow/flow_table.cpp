@@ -39,16 +39,21 @@ FlowTable::FlowTable(FlowTableOptions options, ClientPortRule client_rule, FlowS
 FlowTable::~FlowTable() = default;
 
 FlowTable::List FlowTable::list_of(const Flow& flow) const {
-    if (!flow.is_tcp()) return kUdp;
-    return flow.tcp.closed() ? kClosed : kTcpOpen;
+    if (!flow.is_tcp()) return kShort;
+    if (flow.tcp.closed()) return kClosed;
+    if (flow.tcp.attempt(flow.orig_side())) return kAttempt;
+    // Zeek applies the UDP timeout to TCP until the handshake is over.
+    return flow.tcp.in_handshake() ? kShort : kTcpOpen;
 }
 
 std::int64_t FlowTable::timeout_of(List list) const {
     switch (list) {
     case kTcpOpen:
         return options_.tcp_timeout_ns;
-    case kUdp:
+    case kShort:
         return options_.udp_timeout_ns;
+    case kAttempt:
+        return options_.attempt_timeout_ns;
     default:
         return options_.closed_linger_ns;
     }
@@ -98,7 +103,8 @@ void FlowTable::expire(std::int64_t now_ns) {
         while (head_[list] != kNone) {
             const std::uint32_t slot = head_[list] - 1;
             const Flow& f = slots_[slot];
-            if (now_ns - f.last_ns <= timeout) break;
+            const std::int64_t since = list == kAttempt ? f.first_ns : f.last_ns;
+            if (now_ns - since <= timeout) break;
             EndReason why = EndReason::Idle;
             if (list == kClosed) why = f.tcp.reset() ? EndReason::Rst : EndReason::Fin;
             end(slot, why);
@@ -168,12 +174,20 @@ void FlowTable::update(Flow& f, const decode::PacketInfo& packet, bool from_b) {
     c.wire_bytes.add(packet.wire_len);
     c.ip_bytes.add(packet.ip_len);
     c.payload_bytes.add(packet.payload_len);
-    if (packet.ts_ns > f.last_ns) f.last_ns = packet.ts_ns;
+    // Zeek stops a conversation's clock once both sides closed: stragglers are counted but
+    // neither extend its duration nor its linger.
+    if (packet.ts_ns > f.last_ns && !(f.is_tcp() && f.tcp.both_did_close())) {
+        f.last_ns = packet.ts_ns;
+    }
     if (packet.non_first_fragment) return; // no transport header: counted, nothing more
-    if (f.is_tcp()) {
-        f.tcp.on_packet(packet, side, f.orig_is_b);
+    if (!f.is_tcp()) {
+        f.tcp.on_udp_packet(side);
+    } else if (c.packets == 1 && f.counters[side ^ 1].packets == 0 &&
+               f.dir_reason() == DirReason::SynAck) {
+        // Zeek takes a first SYN-ACK as its sender's own (SYN_ACK_SENT), then flips roles.
+        f.tcp.start_with_syn_ack(packet, side);
     } else {
-        f.tcp.on_udp_packet(packet, side);
+        f.tcp.on_packet(packet, side, f.orig_is_b);
     }
 }
 
@@ -194,9 +208,14 @@ void FlowTable::on_packet(const decode::PacketInfo& packet) {
         slot = create(packet, keyed);
     } else {
         slot = *it;
-        // Port reuse: a new SYN on a pair that has closed starts a new conversation.
-        if (is_pure_syn(packet) && slots_[slot].tcp.closed()) {
-            end(slot, slots_[slot].tcp.reset() ? EndReason::Rst : EndReason::Fin);
+        // Port reuse (Zeek's IsReuse): a SYN on a pair that closed, or with another initial
+        // sequence number, starts a new conversation.
+        const Flow& old = slots_[slot];
+        if (old.is_tcp() && packet.outcome == decode::Outcome::Tcp &&
+            !packet.non_first_fragment && old.tcp.is_reuse(packet, old.orig_side())) {
+            EndReason why = EndReason::Reused;
+            if (old.tcp.closed()) why = old.tcp.reset() ? EndReason::Rst : EndReason::Fin;
+            end(slot, why);
             slot = create(packet, keyed);
         }
     }
@@ -204,8 +223,10 @@ void FlowTable::on_packet(const decode::PacketInfo& packet) {
     const List before = list_of(f);
     update(f, packet, keyed.from_b);
     const List after = list_of(f);
-    unlink(before, slot);
-    link_tail(after, slot);
+    if (before != after || after != kAttempt) {
+        unlink(before, slot);
+        link_tail(after, slot);
+    }
 }
 
 void FlowTable::advance_time(std::int64_t now_ns) {
@@ -228,6 +249,7 @@ void FlowTable::on_end() {
         if (oldest == kNone) break;
         const Flow& f = slots_[oldest - 1];
         EndReason why = EndReason::CaptureEnd;
+        // A flow that closed is over, whether or not its linger ran out before the end.
         if (f.is_tcp() && f.tcp.closed()) why = f.tcp.reset() ? EndReason::Rst : EndReason::Fin;
         end(oldest - 1, why);
     }

@@ -1,7 +1,7 @@
 // Zeek's TCP endpoint state machine and history letters, reduced to what conn.log shows.
-// References are to zeek/zeek: src/packet_analysis/protocol/tcp/TCPSessionAdapter.cc
-// (UpdateStateMachine, update_history, update_last_seq) and base/protocols/conn/main.zeek
-// (conn_state).
+// References are to zeek/zeek src/packet_analysis/protocol/tcp/TCPSessionAdapter.cc
+// (Process, UpdateStateMachine, update_history, update_last_seq, ConnectionClosed, IsReuse)
+// and scripts/base/protocols/conn/main.zeek (conn_state).
 #include "pairwatch/flow/tcp_tracker.h"
 
 #include <cctype>
@@ -20,7 +20,7 @@ using State = TcpEndpointState;
 
 // History event codes: 4 bits of letter, 1 bit of side, packed 5 bits each.
 constexpr char kLetters[] = "?SHADFRTWGIQ^"; // index = code
-constexpr int kMaxEvents = 16;               // 80 bits of history_
+constexpr int kMaxEvents = 14;               // 70 of history_'s 72 bits
 
 int code_of(char letter) {
     for (int i = 1; kLetters[i] != '\0'; ++i) {
@@ -29,28 +29,36 @@ int code_of(char letter) {
     return 0;
 }
 
-// Zeek's TCP_Endpoint history bits, per direction.
-enum HistBit : std::uint8_t {
-    kHistSyn = 0x01,
-    kHistFin = 0x02,
-    kHistRst = 0x04,
-    kHistData = 0x08,
-    kHistAck = 0x10,
-    kHistMulti = 0x20,
-    kHistFinRst = 0x40,
-};
+// Zeek's per-direction history bits (Session::CheckHistory masks).
+constexpr std::uint8_t kHistSyn = 0x01; // shared by S and H
+constexpr std::uint8_t kHistFin = 0x02;
+constexpr std::uint8_t kHistRst = 0x04;
+constexpr std::uint8_t kHistFinRst = 0x08;
+constexpr std::uint8_t kHistData = 0x10;
+constexpr std::uint8_t kHistAck = 0x20;
+constexpr std::uint8_t kHistMulti = 0x40;
 
-bool seq_after(std::uint32_t a, std::uint32_t b) { return static_cast<std::int32_t>(a - b) > 0; }
+// Zeek ignores sequence jumps larger than this on SYN and RST segments (update_last_seq).
+constexpr std::int32_t kTooLargeSeqDelta = 1048576;
 
-constexpr std::uint8_t kHistSeqStarted = 0x80; // not Zeek's: the side's first sequence is known
+std::int32_t seq_delta(std::uint32_t a, std::uint32_t b) { return static_cast<std::int32_t>(a - b); }
 
-template <typename T, std::size_t N> T load_at(const std::array<std::uint8_t, N>& a, int i) {
-    T v{};
-    std::memcpy(&v, a.data() + static_cast<std::size_t>(i) * sizeof(T), sizeof(T));
-    return v;
+unsigned read_event(const std::array<std::uint8_t, 9>& h, int i) {
+    const int bit = i * 5;
+    const auto byte = static_cast<std::size_t>(bit / 8);
+    unsigned v = h[byte];
+    if (byte + 1 < h.size()) v |= static_cast<unsigned>(h[byte + 1]) << 8;
+    return (v >> (bit % 8)) & 0x1fU;
 }
-template <typename T, std::size_t N> void store_at(std::array<std::uint8_t, N>& a, int i, T v) {
-    std::memcpy(a.data() + static_cast<std::size_t>(i) * sizeof(T), &v, sizeof(T));
+
+void write_event(std::array<std::uint8_t, 9>& h, int i, unsigned code) {
+    const int bit = i * 5;
+    const auto byte = static_cast<std::size_t>(bit / 8);
+    unsigned v = h[byte];
+    if (byte + 1 < h.size()) v |= static_cast<unsigned>(h[byte + 1]) << 8;
+    v |= code << (bit % 8);
+    h[byte] = static_cast<std::uint8_t>(v);
+    if (byte + 1 < h.size()) h[byte + 1] = static_cast<std::uint8_t>(v >> 8);
 }
 
 } // namespace
@@ -74,18 +82,25 @@ std::string_view to_string(ConnState s) {
     return "OTH";
 }
 
+std::uint32_t TcpTracker::seq_end(int side) const {
+    std::uint32_t v = 0;
+    std::memcpy(&v, seq_end_.data() + side * 4, 4);
+    return v;
+}
+void TcpTracker::set_seq_end(int side, std::uint32_t v) {
+    std::memcpy(seq_end_.data() + side * 4, &v, 4);
+}
+
+void TcpTracker::set_state(int side, State s) {
+    const int shift = side * 3;
+    state_ = static_cast<std::uint8_t>((state_ & ~(0x07 << shift)) | (static_cast<int>(s) << shift));
+}
+
 void TcpTracker::record(char letter, int side) {
-    // Find the first free 5-bit slot; a full history keeps its first 16 events.
     for (int i = 0; i < kMaxEvents; ++i) {
-        const int bit = i * 5;
-        const int byte = bit / 8, shift = bit % 8;
-        unsigned v = history_[static_cast<std::size_t>(byte)];
-        if (byte + 1 < 10) v |= static_cast<unsigned>(history_[static_cast<std::size_t>(byte + 1)]) << 8;
-        if (((v >> shift) & 0x1fU) != 0) continue;
-        const unsigned code = static_cast<unsigned>(code_of(letter)) | (side != 0 ? 0x10U : 0U);
-        v |= code << shift;
-        history_[static_cast<std::size_t>(byte)] = static_cast<std::uint8_t>(v);
-        if (byte + 1 < 10) history_[static_cast<std::size_t>(byte + 1)] = static_cast<std::uint8_t>(v >> 8);
+        if (read_event(history_, i) != 0) continue;
+        write_event(history_, i,
+                    static_cast<unsigned>(code_of(letter)) | (side != 0 ? 0x10U : 0U));
         return;
     }
 }
@@ -93,8 +108,8 @@ void TcpTracker::record(char letter, int side) {
 void TcpTracker::mark_flip() { record('^', 0); }
 
 bool TcpTracker::check_history(std::uint8_t bit, char letter, int side) {
-    // Zeek's Connection::CheckHistory: the first time per direction adds the letter; returns
-    // whether it had been seen before.
+    // Session::CheckHistory: the first time per direction appends the letter; returns whether
+    // it had been seen before.
     std::uint8_t& seen = hist_seen_[static_cast<std::size_t>(side)];
     if ((seen & bit) == 0) {
         seen |= bit;
@@ -104,24 +119,21 @@ bool TcpTracker::check_history(std::uint8_t bit, char letter, int side) {
     return true;
 }
 
-void TcpTracker::set_state(int side, TcpEndpointState s) {
-    const int shift = side * 4;
-    state_ = static_cast<std::uint8_t>((state_ & ~(0x0f << shift)) |
-                                       (static_cast<int>(s) << shift));
-}
-
 void TcpTracker::scaled_history(char letter, int side, int which) {
-    // Zeek's ScaledHistoryEntry: the letter at the 1st, 10th, 100th... occurrence. Counts
-    // saturate (65535 retransmissions, 255 zero windows): later thresholds are not reached.
+    // Connection::ScaledHistoryEntry: the letter at the 1st, 10th, 100th... occurrence. The
+    // counts saturate (65535 retransmissions, 255 zero windows).
     std::uint32_t count = 0;
     if (which == 0) {
-        count = load_at<std::uint16_t>(rexmit_, side);
-        if (count == UINT16_MAX) return;
-        store_at<std::uint16_t>(rexmit_, side, static_cast<std::uint16_t>(++count));
+        std::uint16_t c = 0;
+        std::memcpy(&c, rexmit_.data() + side * 2, 2);
+        if (c == UINT16_MAX) return;
+        ++c;
+        std::memcpy(rexmit_.data() + side * 2, &c, 2);
+        count = c;
     } else {
-        count = zero_win_[static_cast<std::size_t>(side)];
-        if (count == UINT8_MAX) return;
-        zero_win_[static_cast<std::size_t>(side)] = static_cast<std::uint8_t>(++count);
+        auto& c = zero_win_[static_cast<std::size_t>(side)];
+        if (c == UINT8_MAX) return;
+        count = ++c;
     }
     for (std::uint32_t threshold = 1; threshold <= count; threshold *= 10) {
         if (threshold == count) {
@@ -131,16 +143,23 @@ void TcpTracker::scaled_history(char letter, int side, int which) {
     }
 }
 
-void TcpTracker::update_history(const decode::PacketInfo& p, int side) {
+void TcpTracker::update_history(const decode::PacketInfo& p, int side, std::uint32_t one_past) {
     const std::uint8_t f = p.tcp_flags;
     const int bits_set = ((f & kSyn) != 0) + ((f & kFin) != 0) + ((f & kRst) != 0);
+    // S/H, F and R repeat when their sequence position changes. Zeek remembers the last
+    // position per letter; the side's highest sequence stands in for it, which is the same
+    // position for a retransmission (and frozen at the first RST once a side is reset).
+    const bool moved = (bits_ & (kSeqKnown << side)) == 0 || one_past != seq_end(side);
     if (bits_set > 1) {
         if ((f & kFin) != 0 && (f & kRst) != 0) check_history(kHistFinRst, 'I', side);
         else check_history(kHistMulti, 'Q', side);
     } else if (bits_set == 1) {
-        if ((f & kSyn) != 0) check_history(kHistSyn, (f & kAck) != 0 ? 'H' : 'S', side);
-        if ((f & kFin) != 0) check_history(kHistFin, 'F', side);
-        if ((f & kRst) != 0) check_history(kHistRst, 'R', side);
+        if ((f & kSyn) != 0) {
+            const char code = (f & kAck) != 0 ? 'H' : 'S';
+            if (check_history(kHistSyn, code, side) && moved) record(code, side);
+        }
+        if ((f & kFin) != 0 && check_history(kHistFin, 'F', side) && moved) record('F', side);
+        if ((f & kRst) != 0 && check_history(kHistRst, 'R', side) && moved) record('R', side);
     } else if (p.payload_len > 0) {
         check_history(kHistData, 'D', side);
     } else if ((f & kAck) != 0) {
@@ -148,10 +167,24 @@ void TcpTracker::update_history(const decode::PacketInfo& p, int side) {
     }
 }
 
-void TcpTracker::on_udp_packet(const decode::PacketInfo& p, int side) {
-    // Zeek's UDP analyzer: 'D'/'d' for the first payload-carrying packet each way.
-    if (p.payload_len > 0) check_history(kHistData, 'D', side);
-    set_state(side, State::Established); // Zeek's UDP_ACTIVE
+void TcpTracker::on_udp_packet(int side) {
+    // UDPSessionAdapter: 'D'/'d' once per direction for any valid packet, and the side is
+    // UDP_ACTIVE from then on.
+    check_history(kHistData, 'D', side);
+    set_state(side, State::Established);
+}
+
+void TcpTracker::close_side(int side) {
+    // TCPSessionAdapter::ConnectionClosed (without the reassembler's deferral).
+    if (did_close(side)) return;
+    const int peer = side ^ 1;
+    const bool complete = state(side) == State::Reset || did_close(peer) || state(peer) == State::Inactive;
+    state_ = static_cast<std::uint8_t>(state_ | (0x40 << side));
+    if (complete) bits_ |= kCloseComplete;
+}
+
+void TcpTracker::start_with_syn_ack(const decode::PacketInfo& p, int resp_side) {
+    on_packet(p, resp_side, resp_side); // as its sender's own SYN-ACK: SYN_ACK_SENT
 }
 
 void TcpTracker::on_packet(const decode::PacketInfo& p, int side, int orig_side) {
@@ -161,82 +194,145 @@ void TcpTracker::on_packet(const decode::PacketInfo& p, int side, int orig_side)
     const int peer_side = side ^ 1;
     const State me = state(side);
     const State peer = state(peer_side);
-    const std::uint32_t seq_end = p.tcp_seq + p.payload_len + ((f & (kSyn | kFin)) != 0 ? 1 : 0);
+    const bool syn = (f & kSyn) != 0, fin = (f & kFin) != 0, rst = (f & kRst) != 0,
+               ack = (f & kAck) != 0;
+    // A RST's payload is not in the sequence space; SYN and FIN take one number each.
+    const std::uint32_t seg_len = (rst ? 0 : p.payload_len) + (syn ? 1U : 0U) + (fin ? 1U : 0U);
+    const std::uint32_t one_past = p.tcp_seq + seg_len;
 
-    // update_last_seq: a payload segment that does not advance the sender's highest sequence
-    // number is a retransmission.
-    std::uint8_t& seen = hist_seen_[static_cast<std::size_t>(side)];
-    if ((seen & kHistSeqStarted) == 0) {
-        seen |= kHistSeqStarted;
-        store_at<std::uint32_t>(seq_end_, side, seq_end);
-    } else if (seq_after(seq_end, load_at<std::uint32_t>(seq_end_, side))) {
-        if (me != State::Reset) store_at<std::uint32_t>(seq_end_, side, seq_end);
-    } else if (p.payload_len > 0 && (f & (kSyn | kRst)) == 0) {
-        scaled_history('T', side, 0);
+    update_history(p, side, one_past);
+
+    // update_last_seq; the first packet of a side sets its sequence base, as init_endpoint.
+    if ((bits_ & (kSeqKnown << side)) == 0) {
+        bits_ |= static_cast<std::uint8_t>(kSeqKnown << side);
+        set_seq_end(side, syn ? one_past : p.tcp_seq + seg_len);
+    } else {
+        const std::int32_t d = seq_delta(one_past, seq_end(side));
+        if ((syn || rst) && (d > kTooLargeSeqDelta || d < -kTooLargeSeqDelta)) {
+            // Zeek does not trust far-off SYN/RST sequence numbers.
+        } else if (me == State::Reset) {
+            // Nothing after a reset moves the sequence.
+        } else if (d > 0) {
+            set_seq_end(side, one_past);
+        } else if (p.payload_len > 0) {
+            scaled_history('T', side, 0);
+        }
+    }
+    // Zero window: not on RSTs, not once the peer closed or this side was reset.
+    if (p.tcp_window == 0 && p.tcp_header_len != 0 && !rst && peer != State::Closed &&
+        me != State::Reset) {
+        scaled_history('W', side, 1);
     }
 
+    bool do_close = false;
     switch (me) {
     case State::Inactive:
-        if ((f & kSyn) != 0) {
+        if (syn) {
             if (is_orig) {
-                set_state(side, (f & kAck) != 0 ? State::SynAckSent : State::SynSent);
+                set_state(side, ack ? State::SynAckSent : State::SynSent);
             } else {
                 if (peer == State::SynSent) set_state(peer_side, State::Established);
                 set_state(side, State::Established);
             }
         }
-        if ((f & kRst) != 0) {
-            set_state(side, State::Reset);
-        } else if ((f & kFin) != 0) {
+        if (fin) {
             set_state(side, State::Closed);
-        } else if ((f & kSyn) == 0) {
-            set_state(side, State::Partial);
+            do_close = true;
+        }
+        if (rst) {
+            set_state(side, State::Reset);
+            do_close = true;
+        }
+        if (!syn && !fin && !rst) {
+            if (!is_orig && p.payload_len == 0 && state(orig_side) == State::SynSent) {
+                // A bare ACK of the SYN before any SYN-ACK: stays inactive.
+            } else if (ack && peer == State::Established) {
+                set_state(side, State::Established); // the SYN was missed; SYN-ACK then ACK
+            } else {
+                set_state(side, State::Partial); // picked up mid-stream
+            }
         }
         break;
     case State::SynSent:
     case State::SynAckSent:
-        if ((f & kFin) != 0) set_state(side, State::Closed);
-        if ((f & kRst) != 0) {
+        if (fin) {
+            set_state(side, State::Closed);
+            do_close = true;
+        }
+        if (rst) {
             set_state(side, State::Reset);
-        } else if ((f & (kAck | kSyn | kFin)) == kAck && peer == State::Established) {
-            set_state(side, State::Established);
+            do_close = true;
         }
         break;
     case State::Partial:
     case State::Established:
-        if ((f & kRst) != 0) set_state(side, State::Reset);
-        else if ((f & kFin) != 0) set_state(side, State::Closed);
+        if (syn && me == State::Partial && peer == State::Inactive && !ack) {
+            set_state(side, State::SynSent);
+        }
+        if (fin && !rst) {
+            set_state(side, State::Closed);
+            if (peer == State::Reset && (bits_ & (kClosedBeforeReset << peer_side)) != 0) {
+                set_state(peer_side, State::Closed); // the peer did FIN, then RST
+            }
+            do_close = true;
+        }
+        if (rst) {
+            set_state(side, State::Reset);
+            do_close = true;
+        }
         break;
     case State::Closed:
-        if ((f & kRst) != 0) set_state(side, State::Reset);
+        if (rst && peer != State::Closed) {
+            bits_ |= static_cast<std::uint8_t>(kClosedBeforeReset << side);
+            set_state(side, State::Reset);
+            if (!did_close(side)) do_close = true;
+        }
         break;
     case State::Reset:
         break;
     }
-
-    update_history(p, side);
-    const State now = state(side);
-    if (p.tcp_window == 0 && (f & (kSyn | kFin | kRst)) == 0 && p.tcp_header_len != 0 &&
-        now != State::Closed && now != State::Reset) {
-        scaled_history('W', side, 1);
-    }
+    if (do_close) close_side(side);
 }
 
-bool TcpTracker::closed() const {
-    const State a = state(0), b = state(1);
-    return a == State::Reset || b == State::Reset || (a == State::Closed && b == State::Closed);
+bool TcpTracker::is_reuse(const decode::PacketInfo& p, int orig_side) const {
+    const std::uint8_t f = p.tcp_flags;
+    if ((f & kSyn) == 0 || p.tcp_header_len < 20) return false;
+    const int resp_side = orig_side ^ 1;
+    int co = orig_side;
+    if ((f & kAck) != 0) {
+        if (state(orig_side) != State::Inactive) return false;
+        co = resp_side;
+    }
+    if (did_close(orig_side) || did_close(resp_side)) return true;
+    // A retransmitted SYN has the side's initial sequence number: one before its sequence end
+    // while it has sent nothing else.
+    const bool known = (bits_ & (kSeqKnown << co)) != 0;
+    if (known && p.tcp_seq + 1 == seq_end(co)) return false;
+    if ((f & kAck) == 0 && state(co) == State::SynAckSent && state(resp_side) == State::Inactive) {
+        return false; // the SYN that belongs to a SYN-ACK already seen
+    }
+    return known;
 }
 
 bool TcpTracker::reset() const { return state(0) == State::Reset || state(1) == State::Reset; }
 
+bool TcpTracker::attempt(int orig_side) const {
+    const State o = state(orig_side);
+    return (o == State::SynSent || o == State::SynAckSent) &&
+           state(orig_side ^ 1) == State::Inactive;
+}
+
+bool TcpTracker::in_handshake() const {
+    const auto hs = [](State s) {
+        return s == State::Inactive || s == State::SynSent || s == State::SynAckSent;
+    };
+    return hs(state(0)) && hs(state(1));
+}
+
 std::string TcpTracker::history(int orig_side) const {
     std::string out;
     for (int i = 0; i < kMaxEvents; ++i) {
-        const int bit = i * 5;
-        const int byte = bit / 8, shift = bit % 8;
-        unsigned v = history_[static_cast<std::size_t>(byte)];
-        if (byte + 1 < 10) v |= static_cast<unsigned>(history_[static_cast<std::size_t>(byte + 1)]) << 8;
-        const unsigned code = (v >> shift) & 0x1fU;
+        const unsigned code = read_event(history_, i);
         if (code == 0) break;
         const char letter = kLetters[code & 0x0fU];
         const int side = (code & 0x10U) != 0 ? 1 : 0;
@@ -252,7 +348,6 @@ ConnState TcpTracker::conn_state(int orig_side, bool tcp, std::uint64_t orig_byt
     const State os = state(orig_side);
     const State rs = state(orig_side ^ 1);
     if (!tcp) {
-        // UDP: "active" is a side that sent anything.
         const bool o = os != State::Inactive, r = rs != State::Inactive;
         if (o) return r ? ConnState::SF : ConnState::S0;
         return r ? ConnState::SHR : ConnState::OTH;
@@ -268,7 +363,7 @@ ConnState TcpTracker::conn_state(int orig_side, bool tcp, std::uint64_t orig_byt
     }
     if (os == State::Reset) {
         if (r_inactive) {
-            static const std::regex kAttempt("^\\^?S[^HAFGIQ]*R.*");
+            static const std::regex kAttempt("\\^?S[^HAFGIQ]*R.*");
             return std::regex_match(history(orig_side), kAttempt) ? ConnState::RSTOS0
                                                                   : ConnState::OTH;
         }

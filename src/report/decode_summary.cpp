@@ -37,6 +37,15 @@ std::string format_decode_counters(const decode::DecodeStats& s,
         any_error = true;
         line(decode::to_string(static_cast<decode::DecodeError>(i)), s.errors[i]);
     }
+    bool any_tunnel_error = false;
+    for (std::size_t i = 0; i < decode::kDecodeErrorCount; ++i) {
+        if (s.tunnel_errors[i] == 0) continue;
+        if (!any_tunnel_error) {
+            fmt::format_to(std::back_inserter(out), "tunnel payloads not decoded (outer packet kept), by reason:\n");
+        }
+        any_tunnel_error = true;
+        line(decode::to_string(static_cast<decode::DecodeError>(i)), s.tunnel_errors[i]);
+    }
     return fmt::to_string(out);
 }
 

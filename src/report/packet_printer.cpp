@@ -15,7 +15,8 @@ void append_timestamp(fmt::memory_buffer& out, std::int64_t ts_ns, int decimals)
         nanos += 1'000'000'000;
         seconds -= 1;
     }
-    if (decimals == 9) {
+    // A pcapng interface may be finer than the first one the file declared: never drop digits.
+    if (decimals == 9 || nanos % 1000 != 0) {
         fmt::format_to(std::back_inserter(out), "{}.{:09}", seconds, nanos);
     } else {
         fmt::format_to(std::back_inserter(out), "{}.{:06}", seconds, nanos / 1000);
@@ -65,7 +66,9 @@ std::string format_packet_line(const decode::PacketInfo& p, int ts_decimals) {
     out.append(std::string_view(" > "));
     append_endpoint(out, p.dst, p.dport, p.ip_version);
     out.push_back(' ');
-    if (tcp && !p.non_first_fragment) {
+    if (tcp && !p.non_first_fragment && !p.tcp_flags_known) {
+        out.append(std::string_view("[|tcp]")); // tcpdump's mark for a header cut short
+    } else if (tcp && !p.non_first_fragment) {
         const std::string flags = format_tcp_flags(p.tcp_flags);
         out.append(flags.data(), flags.data() + flags.size());
     } else {

@@ -5,6 +5,10 @@
 
 namespace pairwatch::services {
 
+bool is_client_service(std::string_view name) {
+    return name == "bootpc" || name.ends_with("-client") || name.ends_with("client");
+}
+
 ClientGuess guess_client_port(const ServiceRegistry& registry, Proto proto, std::uint16_t port_a,
                               std::uint16_t port_b) {
     if (port_a == port_b) {
@@ -21,6 +25,15 @@ ClientGuess guess_client_port(const ServiceRegistry& registry, Proto proto, std:
     const bool known_b = registry.has_service(proto, port_b);
     if (known_a != known_b) {
         return {known_a ? ClientSide::B : ClientSide::A, ClientBasis::KnownService};
+    }
+    // Both named: IANA names some ports for the client end of a protocol (bootpc, 68;
+    // dhcpv6-client, 546), and there "higher port" would pick the server (547 over 546).
+    if (known_a && known_b) {
+        const bool client_a = is_client_service(registry.lookup(proto, port_a)->name);
+        const bool client_b = is_client_service(registry.lookup(proto, port_b)->name);
+        if (client_a != client_b) {
+            return {client_a ? ClientSide::A : ClientSide::B, ClientBasis::ClientService};
+        }
     }
     return {port_a > port_b ? ClientSide::A : ClientSide::B, ClientBasis::HigherPort};
 }

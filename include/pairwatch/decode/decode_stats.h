@@ -21,6 +21,7 @@ struct DecodeStats {
     std::uint64_t snap_cut = 0;       // frames shorter than their headers say (yielded or not)
     std::uint64_t tunnelled = 0;      // frames reported from inside a tunnel
     std::uint64_t tunnel_not_opened = 0; // tunnel payloads that did not decode; outer kept
+    std::array<std::uint64_t, kDecodeErrorCount> tunnel_errors{}; // why, for those
     std::array<std::uint64_t, kTunnelKindCount> tunnels{}; // by outermost tunnel kind
 
     void record(const PacketInfo& info);

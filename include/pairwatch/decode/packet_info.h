@@ -75,6 +75,7 @@ struct PacketInfo {
     bool non_first_fragment = false;  // offset > 0: ports came from the fragment table
     bool snap_cut = false;            // the capture holds fewer bytes than the headers describe
     bool tunnel_undecoded = false;    // a tunnel payload did not decode; the outer packet stands
+    DecodeError tunnel_error = DecodeError::kCount; // why, when tunnel_undecoded
 
     IpAddress src, dst;
     std::uint16_t sport = 0, dport = 0;
@@ -83,6 +84,7 @@ struct PacketInfo {
     std::uint32_t payload_len = 0; // transport payload bytes, from the headers, not from caplen
 
     // TCP only.
+    bool tcp_flags_known = false; // false when the snaplen cut the header before the flags
     std::uint8_t tcp_flags = 0;
     std::uint8_t tcp_header_len = 0;
     std::uint16_t tcp_window = 0;

@@ -72,7 +72,7 @@ struct Flow {
     [[nodiscard]] std::uint16_t orig_port() const { return orig_is_b ? key.port_b : key.port_a; }
     [[nodiscard]] std::uint16_t resp_port() const { return orig_is_b ? key.port_a : key.port_b; }
     [[nodiscard]] bool is_tcp() const { return key.proto == decode::kIpProtoTcp; }
-    [[nodiscard]] std::uint8_t ip_version() const { return key.addr_a.is_v4() ? 4 : 6; }
+    [[nodiscard]] std::uint8_t ip_version() const { return key.ipv6() ? 6 : 4; }
 };
 
 static_assert(sizeof(Flow) == 144, "a flow is 144 bytes: see the README's performance section");

@@ -19,8 +19,15 @@ struct FlowKey {
     std::uint16_t port_b = 0;
     std::uint16_t vlan_outer = 0;
     std::uint16_t vlan_inner = 0;
-    std::uint8_t proto = 0;      // IPPROTO_TCP or IPPROTO_UDP
-    std::uint8_t vlan_count = 0; // 0 untagged, 1, or 2 (QinQ); tells a VLAN 0 tag from none
+    std::uint8_t proto = 0; // IPPROTO_TCP or IPPROTO_UDP
+    // Bits 0-1: VLAN tags (0 untagged, 1, or 2 for QinQ), which tells a VLAN 0 tag from none.
+    // Bit 7: the addresses came from an IPv6 header, so an IPv4-mapped IPv6 address
+    // (::ffff:192.0.2.1) is not the IPv4 host 192.0.2.1.
+    std::uint8_t shape = 0;
+    static constexpr std::uint8_t kIpv6 = 0x80;
+
+    [[nodiscard]] int vlan_count() const { return shape & 0x03; }
+    [[nodiscard]] bool ipv6() const { return (shape & kIpv6) != 0; }
 
     friend bool operator==(const FlowKey& x, const FlowKey& y) {
         return std::memcmp(&x, &y, sizeof(FlowKey)) == 0;

@@ -26,6 +26,7 @@ struct FlowTableOptions {
     std::int64_t tcp_timeout_ns = 300'000'000'000;
     std::int64_t udp_timeout_ns = 60'000'000'000;
     std::int64_t closed_linger_ns = 5'000'000'000;
+    std::int64_t attempt_timeout_ns = 5'000'000'000; // Zeek's tcp_attempt_delay
     std::uint64_t hash_seed = 0;
 };
 
@@ -64,7 +65,10 @@ public:
     [[nodiscard]] std::size_t memory_bytes() const;
 
 private:
-    enum List : std::uint8_t { kTcpOpen, kUdp, kClosed, kListCount };
+    // Each list shares one timeout, so its head is always the next to expire. Attempts are
+    // ordered by their first SYN (Zeek's attempt timer does not restart on retransmissions),
+    // the others by last activity.
+    enum List : std::uint8_t { kTcpOpen, kShort, kClosed, kAttempt, kListCount };
 
     struct SlotHash {
         using is_transparent = void;

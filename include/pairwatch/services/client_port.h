@@ -16,6 +16,7 @@ enum class ClientSide : std::uint8_t { A, B, Tie };
 enum class ClientBasis : std::uint8_t {
     Category,     // dynamic over registered over well-known (RFC 6335)
     KnownService, // same category: the port without a known service
+    ClientService, // both named, and IANA names one of them as a protocol's client end
     HigherPort,   // same category, both or neither known: the higher port
     SamePort,     // the ports are equal: nothing to go on
 };
@@ -25,6 +26,9 @@ struct ClientGuess {
     ClientBasis basis = ClientBasis::SamePort;
     friend bool operator==(const ClientGuess&, const ClientGuess&) = default;
 };
+
+/// True for service names of a protocol's client end: "bootpc", "dhcpv6-client", ...
+[[nodiscard]] bool is_client_service(std::string_view name);
 
 /// Clients usually send from a dynamic port to a well-known or registered one. A tie only
 /// when port_a == port_b.

@@ -634,12 +634,23 @@ TEST(RawIp, VersionNibblePicksTheHeader) {
     tcp_segment(b);
     const Bytes v4 = b.build();
     const Bytes v6 = FrameBuilder{}.ipv6().tcp().build();
-    for (int dlt : {DLT_RAW, kDltIpv4, kDltIpv6}) {
-        EXPECT_TRUE(is_default_tcp(decode_one(dlt, v4))) << dlt;
-        EXPECT_TRUE(
-            has_pair(decode_one(dlt, v6), Outcome::Tcp, "2001:db8::1", 40000, "2001:db8::2", 80))
-            << dlt;
-    }
+    EXPECT_TRUE(is_default_tcp(decode_one(DLT_RAW, v4)));
+    EXPECT_TRUE(
+        has_pair(decode_one(DLT_RAW, v6), Outcome::Tcp, "2001:db8::1", 40000, "2001:db8::2", 80));
+}
+
+// LINKTYPE_IPV4 (228) and LINKTYPE_IPV6 (229) are defined as starting with an IPv4 or an IPv6
+// header respectively: the other version is a malformed frame, not a second way in.
+TEST(RawIp, Ipv4AndIpv6LinkTypesTakeTheirVersionOnly) {
+    FrameBuilder b;
+    tcp_segment(b);
+    const Bytes v4 = b.build();
+    const Bytes v6 = FrameBuilder{}.ipv6().tcp().build();
+    EXPECT_TRUE(is_default_tcp(decode_one(kDltIpv4, v4)));
+    EXPECT_TRUE(stopped_with(decode_one(kDltIpv4, v6), false, DecodeError::Ipv4VersionMismatch));
+    EXPECT_TRUE(
+        has_pair(decode_one(kDltIpv6, v6), Outcome::Tcp, "2001:db8::1", 40000, "2001:db8::2", 80));
+    EXPECT_TRUE(stopped_with(decode_one(kDltIpv6, v4), false, DecodeError::Ipv6VersionMismatch));
 }
 
 TEST(RawIp, EmptyAndUnknownVersions) {

@@ -74,3 +74,18 @@ TEST(ClientPort, UserNamedDynamicPortIsTheServer) {
     EXPECT_EQ(guess(Proto::Udp, 50000, 50001),
               (ClientGuess{ClientSide::B, ClientBasis::HigherPort}));
 }
+
+TEST(ClientPort, IanaClientPortsAreTheClientsEvenWhenLower) {
+    const pairwatch::services::ServiceRegistry registry;
+    using pairwatch::services::ClientBasis;
+    using pairwatch::services::ClientSide;
+    using pairwatch::services::Proto;
+    // DHCPv6: the client listens on 546, the server on 547; "higher port" alone would be wrong.
+    EXPECT_EQ(pairwatch::services::guess_client_port(registry, Proto::Udp, 546, 547),
+              (pairwatch::services::ClientGuess{ClientSide::A, ClientBasis::ClientService}));
+    // DHCP: 68 (client) over 67 (server).
+    EXPECT_EQ(pairwatch::services::guess_client_port(registry, Proto::Udp, 67, 68),
+              (pairwatch::services::ClientGuess{ClientSide::B, ClientBasis::ClientService}));
+    EXPECT_TRUE(pairwatch::services::is_client_service("dhcpv6-client"));
+    EXPECT_FALSE(pairwatch::services::is_client_service("dhcpv6-server"));
+}
