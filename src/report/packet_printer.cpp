@@ -2,24 +2,27 @@
 
 #include <array>
 #include <cerrno>
+#include <string_view>
 
 namespace pairwatch::report {
 
 namespace {
 
 void append_timestamp(fmt::memory_buffer& out, std::int64_t ts_ns, int decimals) {
-    // Floor division keeps pre-1970 timestamps right: -0.5 s is "-1.500000".
-    std::int64_t seconds = ts_ns / 1'000'000'000;
-    std::int64_t nanos = ts_ns % 1'000'000'000;
-    if (nanos < 0) {
-        nanos += 1'000'000'000;
-        seconds -= 1;
-    }
+    // Sign, then magnitude: -0.5 s is "-0.500000", which awk, Python and tshark's
+    // frame.time_epoch all read as -0.5 (floor seconds plus a positive fraction, "-1.500000",
+    // would read as -1.5). The magnitude is unsigned so INT64_MIN does not overflow.
+    const bool negative = ts_ns < 0;
+    const std::uint64_t magnitude =
+        negative ? 0 - static_cast<std::uint64_t>(ts_ns) : static_cast<std::uint64_t>(ts_ns);
+    const std::uint64_t seconds = magnitude / 1'000'000'000;
+    const std::uint64_t nanos = magnitude % 1'000'000'000;
+    const std::string_view sign = negative ? "-" : "";
     // A pcapng interface may be finer than the first one the file declared: never drop digits.
     if (decimals == 9 || nanos % 1000 != 0) {
-        fmt::format_to(std::back_inserter(out), "{}.{:09}", seconds, nanos);
+        fmt::format_to(std::back_inserter(out), "{}{}.{:09}", sign, seconds, nanos);
     } else {
-        fmt::format_to(std::back_inserter(out), "{}.{:06}", seconds, nanos / 1000);
+        fmt::format_to(std::back_inserter(out), "{}{}.{:06}", sign, seconds, nanos / 1000);
     }
 }
 

@@ -141,11 +141,10 @@ TEST(PacketLine, TimestampDecimals) {
     EXPECT_EQ(ts(-2'000'000'000, 9), "-2.000000000");
 }
 
-// BUG: append_timestamp prints a negative time as floor seconds plus a positive fraction, so
-// 0.5 s before 1970 is "-1.500000", which any reader of a decimal number (awk, Python, tshark's
-// frame.time_epoch "-0.500000000") takes for -1.5 s: the line is a whole second off. A negative
-// time should print its sign and its magnitude: -0.5 s is "-0.500000".
-TEST(PacketLine, DISABLED_NegativeTimestampsReadAsTheirValue) {
+// A negative time prints its sign and its magnitude: -0.5 s is "-0.500000", as any reader of a
+// decimal number (awk, Python, tshark's frame.time_epoch "-0.500000000") takes it; floor
+// seconds plus a positive fraction ("-1.500000") would put the line a whole second off.
+TEST(PacketLine, NegativeTimestampsReadAsTheirValue) {
     const auto ts = [](std::int64_t ts_ns, int decimals) {
         const std::string line = format_packet_line(tcp_at(ts_ns), decimals);
         return line.substr(2, line.find(' ', 2) - 2);
