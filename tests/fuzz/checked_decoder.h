@@ -59,13 +59,17 @@ inline void check_packet(const decode::PacketInfo& p, const capture::RawFrame& f
             PW_FUZZ_CHECK(p.tcp_header_len == 0 || (p.tcp_header_len >= 20 &&
                                                     p.tcp_header_len <= 60 &&
                                                     p.tcp_header_len % 4 == 0));
-            // The header cut short by the capture: no payload claimed.
-            PW_FUZZ_CHECK(p.tcp_header_len != 0 || payload == 0);
-            // A first fragment may end inside its TCP header (RFC 1858's tiny fragments).
-            const std::uint64_t header = p.fragment ? 0 : p.tcp_header_len;
+            // No data offset only when the capture cut the header; it then counts as 20 bytes.
+            PW_FUZZ_CHECK(p.tcp_header_len != 0 || p.snap_cut);
+            PW_FUZZ_CHECK(p.tcp_flags_known || p.snap_cut);
+            // The segment holds at least a minimal header, even in a first fragment (RFC 1858),
+            // which may end inside a longer one.
+            const std::uint64_t header =
+                p.fragment ? 20 : std::max<std::uint64_t>(p.tcp_header_len, 20);
             PW_FUZZ_CHECK(payload + header <= ip_len - ip_header);
         } else {
-            PW_FUZZ_CHECK(payload == 0 || payload + 8 <= ip_len - ip_header);
+            // The datagram holds at least the 8-byte UDP header.
+            PW_FUZZ_CHECK(payload + 8 <= ip_len - ip_header);
         }
     }
     // What --packets prints for it.
@@ -107,6 +111,7 @@ private:
         PW_FUZZ_CHECK(s.ipv4 + s.ipv6 <= frames_ && s.fragments <= frames_ &&
                       s.vlan_tagged <= frames_);
         PW_FUZZ_CHECK(sum(s.tunnels) == s.tunnelled && s.tunnels[0] == 0);
+        PW_FUZZ_CHECK(sum(s.tunnel_errors) <= s.tunnel_not_opened);
         const decode::FragmentTableStats& fs = decoder_.fragment_stats();
         // A later fragment gets ports only from a first fragment found in the table; a first
         // fragment that got ports is remembered (nested fragments: more than once a frame).
