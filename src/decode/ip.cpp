@@ -199,7 +199,8 @@ bool walk_ipv6_extensions(ByteReader& r, Ipv6Extensions& ext, DecodeContext& c) 
         default:
             return true; // upper layer (AH and ESP are handled with the upper layers)
         }
-        if (n + 1 >= kMaxIpv6Extensions) {
+        // n + 1 headers read so far: the cap is on a chain longer than kMaxIpv6Extensions.
+        if (n + 1 > kMaxIpv6Extensions) {
             c.fail(DecodeError::Ipv6TooManyExtensions);
             return false;
         }
