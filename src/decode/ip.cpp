@@ -284,6 +284,11 @@ void decode_ipv6(ByteReader r, DecodeContext& c) {
     }
     const std::size_t before_ext = r.remaining();
     if (!walk_ipv6_extensions(r, ext, c)) return;
+    // RFC 2675 3: a Jumbo Payload option with a non-zero Payload Length, or in a packet that
+    // carries a Fragment header, is an error (ICMP Parameter Problem), not a length to use.
+    if (ext.jumbo_length && (payload_field != 0 || ext.fragment)) {
+        return c.fail(DecodeError::Ipv6BadJumboPayload);
+    }
     std::size_t payload_len = payload_field;
     if (jumbo_candidate) {
         // RFC 2675: payload length 0 with a Jumbo Payload option; BIG TCP uses it on Linux.

@@ -422,19 +422,18 @@ TEST(Jumbogram, LengthBeyondTheFrame) {
                              DecodeError::Ipv6PayloadLengthBeyondFrame));
 }
 
-// BUG: RFC 2675 3 makes a Jumbo Payload option with a non-zero IPv6 Payload Length an error
-// (ICMP Parameter Problem); decode_ipv6 only looks at the option when the length is 0 and
-// otherwise decodes the packet as if the option were not there.
-TEST(Jumbogram, DISABLED_OptionWithNonZeroPayloadLengthIsBad) {
+// RFC 2675 3: a Jumbo Payload option with a non-zero IPv6 Payload Length is an error (ICMP
+// Parameter Problem), not an option to ignore.
+TEST(Jumbogram, OptionWithNonZeroPayloadLengthIsBad) {
     const Bytes frame =
         FrameBuilder{}.ethernet().ipv6().hop_by_hop(jumbo_option(70000)).tcp().payload(10).build();
     EXPECT_TRUE(
         stopped_with(decode_one(DLT_EN10MB, frame), false, DecodeError::Ipv6BadJumboPayload));
 }
 
-// BUG: RFC 2675 3: "The Jumbo Payload option must not be used in a packet that carries a
-// Fragment header"; decode_ipv6 accepts the pair and decodes a first fragment.
-TEST(Jumbogram, DISABLED_OptionWithAFragmentHeaderIsBad) {
+// RFC 2675 3: "The Jumbo Payload option must not be used in a packet that carries a Fragment
+// header"; the pair is an error, not a first fragment.
+TEST(Jumbogram, OptionWithAFragmentHeaderIsBad) {
     const Bytes frame = FrameBuilder{}
                             .ethernet()
                             .ipv6({.payload_length = 0})
