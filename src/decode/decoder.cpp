@@ -66,6 +66,17 @@ std::string supported_link_types() {
     return out;
 }
 
+bool DecodeContext::limit_to(ByteReader& r, std::size_t length) {
+    if (length <= r.remaining()) {
+        r.truncate_to(length);
+        missing = 0;
+        return true;
+    }
+    if (length - r.remaining() > missing) return false;
+    missing = static_cast<std::uint32_t>(length - r.remaining());
+    return true;
+}
+
 bool DecodeContext::enter_layer() {
     if (++layers <= kMaxLayers) return true;
     fail(DecodeError::TooManyLayers);

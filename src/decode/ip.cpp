@@ -30,18 +30,17 @@ IpAddress read_v6(std::span<const std::byte> b) {
 /// Limits `r` to an IP length field and records how much of it lies beyond the capture.
 /// False (after failing the frame with `beyond`) when the length is more than the frame holds.
 bool fit_to_length(ByteReader& r, std::size_t length, DecodeContext& c, DecodeError beyond) {
-    if (length <= r.remaining()) {
-        r.truncate_to(length); // drops link-layer padding
-        c.missing = 0;
+    const bool was_within_capture = length <= r.remaining();
+    if (c.limit_to(r, length)) {
+        if (!was_within_capture) c.info.snap_cut = true;
         return true;
     }
-    if (length > r.remaining() + c.missing) {
-        c.fail(beyond);
-        return false;
-    }
-    c.missing = static_cast<std::uint32_t>(length - r.remaining());
-    c.info.snap_cut = true;
-    return true;
+    // Inside the first fragment of a datagram (a tunnel's inner IP header, RFC 791 3.2 /
+    // RFC 8200 4.5), an inner length runs on into the later fragments: not a contradiction.
+    // The reader keeps what this fragment holds.
+    if (c.info.fragment) return true;
+    c.fail(beyond);
+    return false;
 }
 
 /// A later fragment: no transport header, so the conversation comes from the first fragment.
@@ -50,9 +49,17 @@ void resolve_later_fragment(const FragmentKey& key, std::uint32_t fragment_paylo
     PacketInfo& info = c.info;
     info.non_first_fragment = true;
     info.payload_len = fragment_payload;
+    // The key's protocol is the first header after the IP header (RFC 791's protocol field;
+    // RFC 8200 4.5: the Fragment header's Next Header, the first header of the Fragmentable
+    // Part), so AH (RFC 4302) and the IPv6 extension headers that may precede an upper layer
+    // can lead to ports too. Mobility (RFC 6275 6.1.1) and HIP (RFC 7401 5.1) carry none.
     const auto proto = key.ip_proto;
     const bool may_carry_ports = proto == kIpProtoTcp || proto == kIpProtoUdp ||
-                                 proto == kProtoIpv4 || proto == kProtoIpv6 || proto == kProtoGre;
+                                 proto == kProtoIpv4 || proto == kProtoIpv6 ||
+                                 proto == kProtoGre || proto == kProtoAh ||
+                                 (key.ip_version == 6 && (proto == kProtoRouting ||
+                                                          proto == kProtoDestOpts ||
+                                                          proto == kProtoShim6));
     if (!may_carry_ports) {
         info.outcome = Outcome::OtherIp;
         return;
@@ -93,6 +100,7 @@ void decode_first_fragment(const FragmentKey& key, std::uint8_t proto, ByteReade
 struct Ipv6Extensions {
     std::uint8_t next = 0;
     bool fragment = false;
+    std::uint8_t fragment_next = 0; // the Fragment header's Next Header
     std::uint16_t fragment_offset = 0;
     bool more_fragments = false;
     std::uint32_t fragment_id = 0;
@@ -147,26 +155,34 @@ bool walk_ipv6_extensions(ByteReader& r, Ipv6Extensions& ext, DecodeContext& c) 
         case kProtoDestOpts:
         case kProtoMobility:
         case kProtoHip:
-        case kProtoShim6: {
+        case kProtoShim6:
+        case kProtoAh: {
             // RFC 8200 4.3: Hop-by-Hop only directly after the fixed header.
             if (ext.next == kProtoHopByHop && n != 0) {
                 c.fail(DecodeError::Ipv6HopByHopNotFirst);
                 return false;
             }
+            // RFC 8200 4.1: AH is one of IPv6's extension headers and Destination Options may
+            // follow it, so it is walked here; its length is in 4-octet units minus 2
+            // (RFC 4302 2.2), the others' in 8-octet units not counting the first.
+            const bool ah = ext.next == kProtoAh;
+            const DecodeError truncated =
+                ah ? DecodeError::TruncatedAhHeader : DecodeError::TruncatedIpv6Extension;
             auto next = r.peek_u8(0);
-            auto len8 = r.peek_u8(1);
-            if (!next || !len8) {
-                c.fail(DecodeError::TruncatedIpv6Extension);
+            auto len_field = r.peek_u8(1);
+            if (!next || !len_field) {
+                c.fail(truncated);
                 return false;
             }
-            const std::size_t len = (std::size_t{*len8} + 1) * 8;
+            const std::size_t len =
+                ah ? (std::size_t{*len_field} + 2) * 4 : (std::size_t{*len_field} + 1) * 8;
             if (len > r.remaining() + c.missing) {
                 c.fail(DecodeError::Ipv6ExtensionLengthBeyondPayload);
                 return false;
             }
             auto header = r.sub(len);
             if (!header) {
-                c.fail(DecodeError::TruncatedIpv6Extension);
+                c.fail(truncated);
                 return false;
             }
             if (ext.next == kProtoHopByHop) {
@@ -191,13 +207,14 @@ bool walk_ipv6_extensions(ByteReader& r, Ipv6Extensions& ext, DecodeContext& c) 
             ext.fragment_offset = static_cast<std::uint16_t>(*offset_flags >> 3);
             ext.more_fragments = (*offset_flags & 1) != 0;
             ext.fragment_id = *id;
+            ext.fragment_next = *next;
             ext.next = *next;
             // RFC 8200 4.5: an atomic fragment (offset 0, M clear) is a whole datagram.
             if (ext.fragment_offset != 0) return true; // the rest is not headers
             break;
         }
         default:
-            return true; // upper layer (AH and ESP are handled with the upper layers)
+            return true; // upper layer (ESP is handled with the upper layers)
         }
         // n + 1 headers read so far: the cap is on a chain longer than kMaxIpv6Extensions.
         if (n + 1 > kMaxIpv6Extensions) {
@@ -310,8 +327,10 @@ void decode_ipv6(ByteReader r, DecodeContext& c) {
     info.tcp_flags = 0;
     const std::size_t upper_len = r.remaining() + c.missing;
     // Fragments are matched on the header's addresses (RFC 8200 4.5), the conversation on the
-    // final destination.
-    const FragmentKey key{info.src, info.dst, ext.fragment_id, ext.next, 6};
+    // final destination. Every fragment carries the same Fragment header Next Header (the
+    // first header of the Fragmentable Part), so the key takes that, not the end of the chain
+    // that only the first fragment reaches.
+    const FragmentKey key{info.src, info.dst, ext.fragment_id, ext.fragment_next, 6};
     if (ext.final_destination) info.dst = *ext.final_destination;
 
     if (!ext.fragment || (ext.fragment_offset == 0 && !ext.more_fragments)) {

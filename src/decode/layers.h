@@ -19,6 +19,11 @@ struct DecodeContext {
     /// short of the frame's end.
     std::uint32_t missing = 0;
 
+    /// Limits `r` to a length field: drops bytes past it (padding, trailers), or, when the
+    /// length runs past the captured bytes, leaves `missing` at the part of it not captured so
+    /// that the layers inside cannot claim bytes beyond it. False when the length is more than
+    /// the frame holds even counting `missing`; nothing changes then.
+    bool limit_to(ByteReader& r, std::size_t length);
     /// Counts a layer; false (and a TooManyLayers malformation) past kMaxLayers.
     bool enter_layer();
     /// Ends the frame with `e`: Truncated when the capture was cut short, Malformed otherwise.

@@ -264,12 +264,10 @@ TEST_F(Fragments, Ipv6LaterFragmentsInheritThePorts) {
     EXPECT_EQ(decoder_.fragment_stats().matched, 1U);
 }
 
-// BUG: the IPv6 fragment key takes its protocol from the end of the first fragment's header
-// chain (here TCP, 6), but a later fragment's key takes the Fragment header's Next Header,
-// which RFC 8200 4.5 defines as the first header of the Fragmentable Part (here Destination
-// Options, 60). When the Fragmentable Part starts with an extension header the keys never
-// match, and resolve_later_fragment even answers OtherIp since 60 "may not carry ports".
-TEST_F(Fragments, DISABLED_Ipv6ExtensionHeaderAfterTheFragmentHeader) {
+// RFC 8200 4.5: the Fragment header's Next Header is the first header of the Fragmentable Part
+// (here Destination Options, 60) in every fragment, so the key takes it, not the end of the
+// first fragment's chain (TCP); and an extension header there may lead to ports.
+TEST_F(Fragments, Ipv6ExtensionHeaderAfterTheFragmentHeader) {
     const Bytes first_fragment = FrameBuilder{}
                                      .ethernet()
                                      .ipv6()
@@ -292,11 +290,9 @@ TEST_F(Fragments, DISABLED_Ipv6ExtensionHeaderAfterTheFragmentHeader) {
     EXPECT_EQ(info.payload_len, 50U);
 }
 
-// BUG: with AH (RFC 4302) the first fragment decodes through AH to TCP and is remembered under
-// IP protocol 51, but resolve_later_fragment answers OtherIp for protocol 51 without looking it
-// up (may_carry_ports lists TCP, UDP, IP-in-IP and GRE only), so the later fragments of an
-// AH-protected TCP segment lose the conversation the first fragment had.
-TEST_F(Fragments, DISABLED_FragmentsOfAhProtectedTcp) {
+// RFC 4302: the first fragment decodes through AH to TCP and is remembered under IP protocol
+// 51; the later fragments of the AH-protected segment inherit its conversation.
+TEST_F(Fragments, FragmentsOfAhProtectedTcp) {
     const Bytes first_fragment = FrameBuilder{}
                                      .ethernet()
                                      .ipv4({.id = 41, .mf = true})
@@ -430,13 +426,11 @@ TEST_F(Fragments, UdpTunnelInAFragmentIsNotOpened) {
     EXPECT_TRUE(info.non_first_fragment);
 }
 
-// BUG: a GRE (or IP-in-IP) datagram that is fragmented carries the inner IP header in its first
-// fragment, but the inner header's total length covers the whole inner datagram, which runs
-// into the later fragments; decode_ipv4 on the inner header sees a length beyond the fragment
-// and fails (Ipv4TotalLengthBeyondFrame), so the first fragment never gives the inner pair
-// (OtherIp, tunnel_undecoded) and its later fragments, which resolve_later_fragment is written
-// to attribute for GRE/IP-in-IP (may_carry_ports), are always UnmatchedFragment.
-TEST_F(Fragments, DISABLED_FirstFragmentOfAGreDatagramGivesTheInnerPair) {
+// A fragmented GRE (or IP-in-IP) datagram carries the inner IP header in its first fragment, and
+// the inner total length runs on into the later fragments (RFC 791 3.2, RFC 8200 4.5): not a
+// length beyond the frame. The first fragment gives the inner pair and its later fragments
+// inherit it.
+TEST_F(Fragments, FirstFragmentOfAGreDatagramGivesTheInnerPair) {
     const Bytes first_fragment =
         FrameBuilder{}
             .ethernet()

@@ -487,11 +487,9 @@ TEST(Ah, LengthBeyondTheDatagram) {
     EXPECT_TRUE(stopped_with(decode_one(DLT_EN10MB, frame), false, DecodeError::TruncatedAhHeader));
 }
 
-// BUG: dispatch_ip_protocol hands what follows AH straight to the upper-layer switch, so the
-// Destination Options header that RFC 8200 4.1 places after AH (order: ..., Fragment, AH, ESP,
-// Destination Options, upper layer) ends decoding as OtherIp (ip_proto 60) and the TCP socket
-// pair is lost.
-TEST(Ah, DISABLED_DestinationOptionsAfterAh) {
+// RFC 8200 4.1 orders the headers ..., Fragment, AH, ESP, Destination Options, upper layer: a
+// Destination Options header after AH is walked like any extension, keeping the TCP pair.
+TEST(Ah, DestinationOptionsAfterAh) {
     const Bytes frame = FrameBuilder{}.ethernet().ipv6().ah().dest_opts().tcp().payload(1).build();
     const PacketInfo info = decode_one(DLT_EN10MB, frame);
     EXPECT_TRUE(is_v6_tcp(info));
