@@ -55,11 +55,10 @@ void dispatch_bsd_family(std::uint32_t family, ByteReader r, DecodeContext& c) {
 void decode_llc(ByteReader r, DecodeContext& c) {
     // 802.2 LLC with SNAP (AA AA 03, OUI, ethertype) carries ethertyped payloads; plain LLC
     // (STP, NetBIOS...) is not IP.
+    // A cut 3-byte header (DSAP, SSAP, control) is a cut link header, not a frame known to
+    // carry no IP: it may be the SNAP header of an IP packet.
     auto dsap = r.u8(), ssap = r.u8(), control = r.u8();
-    if (!dsap || !ssap || !control) {
-        c.info.outcome = Outcome::NonIp;
-        return;
-    }
+    if (!dsap || !ssap || !control) return c.fail(DecodeError::TruncatedLinkHeader);
     if (*dsap == 0xaa && *ssap == 0xaa && *control == 0x03) {
         if (!r.skip(3)) return c.fail(DecodeError::TruncatedLinkHeader);
         auto type = r.be16();
@@ -85,11 +84,9 @@ void decode_pppoe_session(ByteReader r, DecodeContext& c) {
     if (!r.skip(4)) return c.fail(DecodeError::TruncatedPppoeHeader);
     auto length = r.be16();
     if (!length) return c.fail(DecodeError::TruncatedPppoeHeader);
-    if (*length > r.remaining() + c.missing) return c.fail(DecodeError::PppoeLengthBeyondFrame);
-    if (*length <= r.remaining()) {
-        r.truncate_to(*length);
-        c.missing = 0;
-    }
+    // The length bounds the PPP frame, also past a snaplen: what it holds beyond the capture is
+    // all the layers inside may claim.
+    if (!c.limit_to(r, *length)) return c.fail(DecodeError::PppoeLengthBeyondFrame);
     auto protocol = r.be16();
     if (!protocol) return c.fail(DecodeError::TruncatedPppoeHeader);
     decode_ppp_protocol(*protocol, r, c);
@@ -256,6 +253,8 @@ void decode_nflog(ByteReader r, DecodeContext& c) {
     if (!family || !r.skip(3)) return c.fail(DecodeError::TruncatedNflogHeader);
     for (;;) {
         if (r.empty()) {
+            // A snaplen that ends on a TLV boundary may have cut off NFULA_PAYLOAD.
+            if (c.missing > 0) return c.fail(DecodeError::TruncatedNflogHeader);
             c.info.outcome = Outcome::NonIp; // metadata only, no packet attached
             return;
         }
@@ -265,10 +264,9 @@ void decode_nflog(ByteReader r, DecodeContext& c) {
         if (*length < 4) return c.fail(DecodeError::NflogBadTlv);
         const std::size_t value_len = *length - 4U;
         if ((*type & 0x7fff) == kNfulaPayload) {
-            if (value_len <= r.remaining()) {
-                r.truncate_to(value_len);
-                c.missing = 0;
-            }
+            // A length past even the uncaptured bytes is left as it was: the layers inside
+            // find their own lengths.
+            (void)c.limit_to(r, value_len);
             if (!c.enter_layer()) return;
             if (*family == kBsdAfInet) return decode_ipv4(r, c);
             if (*family == kLinuxAfInet6) return decode_ipv6(r, c);

@@ -91,11 +91,10 @@ TEST(Ethernet, PlainLlcIsNotIp) {
     EXPECT_EQ(decode_one(DLT_EN10MB, stp).outcome, Outcome::NonIp);
 }
 
-// BUG: decode_llc answers NonIp when the 3-byte 802.2 header itself is cut short, so a snaplen
-// that cuts an LLC/SNAP frame inside its LLC header is counted as "not IP" instead of
-// Truncated, and a complete 802.3 frame whose LLC header is cut short is NonIp instead of a
-// malformation (decode_error.h: Truncated* is a snaplen cut, or a malformation when whole).
-TEST(Ethernet, DISABLED_LlcHeaderCutShortIsATruncatedLinkHeader) {
+// The 802.2 LLC header (DSAP, SSAP, control) cut short is a truncated link header: Truncated
+// under a snaplen (it may be the SNAP header of an IP packet), a malformation in a whole frame;
+// never NonIp (decode_error.h: Truncated* is a snaplen cut, or a malformation when whole).
+TEST(Ethernet, LlcHeaderCutShortIsATruncatedLinkHeader) {
     FrameBuilder b;
     b.ethernet({.type = 58}).llc_snap();
     tcp_segment(b);
@@ -300,11 +299,10 @@ TEST(Pppoe, LengthShorterThanTheDatagramLeavesItBeyondTheFrame) {
                              DecodeError::Ipv4TotalLengthBeyondFrame));
 }
 
-// BUG: decode_pppoe_session leaves DecodeContext::missing at the whole frame's shortfall when a
-// snaplen cut the PPPoE payload, instead of length - captured. An IPv4 total length that runs
-// past the PPPoE length (here by 100 bytes, which the wire does hold as trailing bytes) is then
-// taken as a snaplen cut (Tcp, snap_cut) instead of Ipv4TotalLengthBeyondFrame.
-TEST(Pppoe, DISABLED_InnerLengthIsBoundedByThePppoeLengthUnderASnaplen) {
+// RFC 2516 4: the PPPoE length bounds the PPP frame also under a snaplen: an IPv4 total length
+// that runs past it (here by 100 bytes, which the wire holds as trailing bytes) is
+// Ipv4TotalLengthBeyondFrame, not a snaplen cut.
+TEST(Pppoe, InnerLengthIsBoundedByThePppoeLengthUnderASnaplen) {
     FrameBuilder b;
     b.ethernet().pppoe({.length = 2 + 50});
     b.ipv4({.total_length = 150}).tcp().payload(10).trailer(100);
@@ -706,10 +704,9 @@ TEST(Nflog, PayloadTlvLengthLimitsTheDatagram) {
                              DecodeError::Ipv4TotalLengthBeyondFrame));
 }
 
-// BUG: decode_nflog answers NonIp ("metadata only, no packet attached") when the captured
-// bytes end on a TLV boundary even though wire_len says the frame goes on, so a snaplen that
-// cuts right before NFULA_PAYLOAD counts the frame as not IP instead of Truncated.
-TEST(Nflog, DISABLED_SnaplenCutBetweenTlvsIsTruncated) {
+// Captured bytes that end on a TLV boundary while wire_len says the frame goes on: the snaplen
+// may have cut off NFULA_PAYLOAD, so Truncated, not "metadata only" NonIp.
+TEST(Nflog, SnaplenCutBetweenTlvsIsTruncated) {
     FrameBuilder b;
     b.nflog({.tlvs = {{1, {0x08, 0x00, 3, 0}}}});
     tcp_segment(b);
@@ -731,7 +728,7 @@ TEST(Nflog, EveryCut) {
             EXPECT_TRUE(stopped_with(info, snaplen, DecodeError::TruncatedNflogHeader));
         } else if (cut == 4 || cut == 12) {
             // Ends after a whole TLV: a whole frame has no payload attached (the snaplen case
-            // is DISABLED_SnaplenCutBetweenTlvsIsTruncated).
+            // is SnaplenCutBetweenTlvsIsTruncated).
             if (!snaplen) {
                 EXPECT_EQ(info.outcome, Outcome::NonIp);
             }
