@@ -3,13 +3,15 @@
 
 #include "pairwatch/decode/decoder.h"
 
+#include <algorithm>
 #include <optional>
 
 namespace pairwatch::decode {
 
 void decode_tcp(ByteReader r, DecodeContext& c) {
     PacketInfo& info = c.info;
-    const std::size_t segment_len = r.remaining() + c.missing;
+    const std::size_t captured_len = r.remaining();
+    const std::size_t segment_len = captured_len + c.missing;
     auto sport = r.be16();
     auto dport = r.be16();
     if (!sport || !dport) return c.fail(DecodeError::TruncatedTcpPorts);
@@ -51,14 +53,18 @@ void decode_tcp(ByteReader r, DecodeContext& c) {
         if (header_len < 20) return c.fail(DecodeError::TcpDataOffsetBelowFive);
         info.tcp_header_len = static_cast<std::uint8_t>(header_len);
     }
-    if (!window || r.remaining() + 16 < header_len) info.snap_cut = true;
+    if (!info.fragment && header_len > segment_len) {
+        return c.fail(DecodeError::TcpHeaderBeyondSegment);
+    }
+    // A snaplen cut only when header bytes that the segment holds were not captured: a data
+    // offset past the segment, or past a first fragment, is no cut.
+    if (std::min(header_len, segment_len) > captured_len) info.snap_cut = true;
     if (info.fragment) {
         // A first fragment holds only part of the segment; its bytes past the header count.
         info.payload_len = static_cast<std::uint32_t>(
             segment_len > header_len ? segment_len - header_len : 0);
         return;
     }
-    if (header_len > segment_len) return c.fail(DecodeError::TcpHeaderBeyondSegment);
     info.payload_len = static_cast<std::uint32_t>(segment_len - header_len);
 }
 
@@ -93,10 +99,9 @@ void decode_udp(ByteReader r, DecodeContext& c) {
     if (udp_len > datagram_len) return c.fail(DecodeError::UdpLengthBeyondDatagram);
     info.outcome = Outcome::Udp;
     info.payload_len = static_cast<std::uint32_t>(udp_len - 8);
-    if (udp_len <= r.remaining() + 8) {
-        r.truncate_to(udp_len - 8);
-        c.missing = 0;
-    }
+    // Within the datagram (checked above), so this cannot fail: the UDP length, not the IP
+    // length, bounds what a tunnel inside may claim past the capture.
+    (void)c.limit_to(r, udp_len - 8);
     if (info.fragment) return; // a tunnel in a fragment would need reassembly
 
     const auto is = [&](std::uint16_t port) { return *sport == port || *dport == port; };

@@ -35,6 +35,12 @@ void decode_gre(ByteReader r, DecodeContext& c) {
         return;
     }
     if (!r.skip(optional)) return c.fail(DecodeError::TruncatedTunnelHeader);
+    if (version == 1 && (*flags & kGreSequence) == 0) {
+        // RFC 2637 4.1: S clear means no payload, an acknowledgement only: nothing to open,
+        // and nothing broken.
+        c.info.outcome = Outcome::OtherIp;
+        return;
+    }
     if (version == 0 && (*flags & kGreRouting) != 0) {
         // RFC 1701 source routing entries, ended by one with length 0.
         for (;;) {

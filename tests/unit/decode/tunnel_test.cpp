@@ -179,11 +179,9 @@ TEST(Gre, PptpEnhancedGreCarriesPpp) {
     }
 }
 
-// BUG: RFC 2637 4.1: a PPTP enhanced-GRE packet may carry only an acknowledgement (A set, S
-// clear, payload length 0 in the key field). decode_gre hands the empty payload to the PPP
-// decoder, which fails with TruncatedPppHeader, so every such ack is counted as a tunnel that
-// did not decode (tunnel_undecoded, DecodeStats::tunnel_not_opened).
-TEST(Gre, DISABLED_PptpAcknowledgementWithoutPayloadIsNotABrokenTunnel) {
+// RFC 2637 4.1: a PPTP enhanced-GRE packet may carry only an acknowledgement (A set, S clear:
+// "payload is not present"); that is the outer packet, not a tunnel that did not decode.
+TEST(Gre, PptpAcknowledgementWithoutPayloadIsNotABrokenTunnel) {
     const Bytes ack_only =
         FrameBuilder{}
             .ethernet()
@@ -345,12 +343,11 @@ TEST(Vxlan, EveryCut) {
     });
 }
 
-// BUG: decode_udp keeps DecodeContext::missing at the IP datagram's shortfall when the UDP
-// length is itself past the capture, instead of (UDP length - captured). Bytes that the outer
-// IP datagram holds after the UDP datagram are then lent to the tunnel, so an inner IPv4 total
-// length that runs past the UDP datagram is taken as a snaplen cut and decoded (Tcp, depth 1)
-// instead of failing (Ipv4TotalLengthBeyondFrame) and leaving the outer UDP packet.
-TEST(Vxlan, DISABLED_InnerLengthIsBoundedByTheUdpLengthUnderASnaplen) {
+// RFC 768: the UDP length, not the IP length, bounds what a tunnel inside may claim past the
+// capture: bytes the outer IP datagram holds after the UDP datagram are not the tunnel's, so an
+// inner IPv4 total length running past the UDP datagram fails (Ipv4TotalLengthBeyondFrame) and
+// the outer UDP packet stands.
+TEST(Vxlan, InnerLengthIsBoundedByTheUdpLengthUnderASnaplen) {
     FrameBuilder b;
     b.ethernet().ipv4({.total_length = 20 + 74 + 200});
     b.udp({.sport = 40000, .dport = decode::kVxlanPort, .length = 74}).vxlan().ethernet();
