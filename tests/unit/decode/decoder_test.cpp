@@ -154,7 +154,7 @@ TEST(Decoder, StatsOverAMixedStream) {
 // ---- Any bytes at all ----
 
 /// What every decoded frame must satisfy, whatever its bytes. `snap_cut_needs_a_cut` checks
-/// that snap_cut is only ever set when wire_len > cap_len (see the DISABLED_ tests below).
+/// that snap_cut is only ever set when wire_len > cap_len.
 void expect_invariants(const PacketInfo& info, bool snap_cut_needs_a_cut) {
     switch (info.outcome) {
     case Outcome::Truncated:
@@ -320,12 +320,9 @@ TEST(Decoder, RandomBytesOnEveryLinkTypeKeepTheInvariants) {
     random_bytes_on_every_link_type(true);
 }
 
-// BUG: the mutated frames with the invariant that snap_cut means wire_len > cap_len: fails
-// through decode_tcp / decode_udp setting snap_cut when the IP length (not the snaplen) ends
-// the TCP or UDP header (Tcp.DISABLED_SegmentShorterThanTheFixedHeaderIsMalformed,
-// Udp.DISABLED_HeaderCutByTheIpLengthIsMalformed,
-// Fragments.DISABLED_FirstFragmentEndingInsideTheTcpHeaderIsTooShort).
-TEST(Decoder, DISABLED_MutatedFramesSnapCutOnlyWhenCut) {
+// The mutated frames with the invariant that snap_cut means wire_len > cap_len: a length field
+// (IP, UDP, TCP data offset, PPPoE) that ends a header early is a malformation, never a cut.
+TEST(Decoder, MutatedFramesSnapCutOnlyWhenCut) {
     mutate_and_decode(true);
 }
 
