@@ -736,3 +736,23 @@ TEST(FlowTable, Counter48SaturatesAt48Bits) {
     c.add(1);
     EXPECT_EQ(c.get(), pairwatch::flow::Counter48::kMax);
 }
+
+TEST(FlowTable, SeededTableFindsBothDirections) {
+    FlowTableOptions opts;
+    opts.hash_seed = 0x5eed5eed5eedULL;
+    Fixture fx(opts);
+    for (std::uint16_t i = 0; i < 200; ++i) {
+        const Endpoint c{"10.0.0.1", static_cast<std::uint16_t>(40000 + i)};
+        fx.udp(1, c, kDns);
+        fx.udp(1.001, kDns, c);
+    }
+    EXPECT_EQ(fx.table.size(), 200U);
+    EXPECT_EQ(fx.table.stats().flows_created, 200U);
+    fx.table.on_end();
+    ASSERT_EQ(fx.sink.ended.size(), 200U);
+    for (const auto& e : fx.sink.ended) {
+        EXPECT_EQ(e.flow.orig().packets.get(), 1U);
+        EXPECT_EQ(e.flow.resp().packets.get(), 1U);
+        EXPECT_EQ(e.history(), "Dd");
+    }
+}
