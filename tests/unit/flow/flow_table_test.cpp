@@ -750,7 +750,7 @@ TEST(FlowTable, SeededTableFindsBothDirections) {
     EXPECT_EQ(fx.table.stats().flows_created, 200U);
     fx.table.on_end();
     ASSERT_EQ(fx.sink.ended.size(), 200U);
-    for (const auto& e : fx.sink.ended) {
+    for (const auto &e : fx.sink.ended) {
         EXPECT_EQ(e.flow.orig().packets.get(), 1U);
         EXPECT_EQ(e.flow.resp().packets.get(), 1U);
         EXPECT_EQ(e.history(), "Dd");
