@@ -47,7 +47,8 @@ inline void check_packet(const decode::PacketInfo& p, const capture::RawFrame& f
     PW_FUZZ_CHECK(p.outcome != Outcome::Udp || p.ip_proto == decode::kIpProtoUdp);
     const std::uint64_t ip_len = p.ip_len;
     const std::uint64_t payload = p.payload_len;
-    PW_FUZZ_CHECK(ip_len <= std::max(p.wire_len, p.cap_len));
+    // Within a fragment, a tunnel's inner length may run on into the later fragments.
+    PW_FUZZ_CHECK(p.fragment || ip_len <= std::max(p.wire_len, p.cap_len));
     if (p.non_first_fragment) {
         // Version and ports are the first fragment's (maybe an inner header's); the lengths are
         // this fragment's datagram, IPv4 or IPv6.
