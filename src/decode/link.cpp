@@ -68,6 +68,15 @@ void decode_llc(ByteReader r, DecodeContext& c) {
     c.info.outcome = Outcome::NonIp;
 }
 
+/// The type/length field of an Ethernet header or an 802.1Q tag: IEEE 802.3 3.2.6 makes a value
+/// up to 1500 a length, with an LLC header after it. Only there: GRE's and GENEVE's protocol
+/// type is an ethertype, where 0 (a Cisco GRE keepalive) is no LLC frame.
+void dispatch_type_or_length(std::uint16_t type, ByteReader r, DecodeContext& c) {
+    if (type > kMaxEthernetLength) return dispatch_ethertype(type, r, c);
+    if (!c.enter_layer()) return;
+    decode_llc(r, c);
+}
+
 void decode_vlan(ByteReader r, DecodeContext& c) {
     auto tci = r.be16();
     auto type = r.be16();
@@ -76,7 +85,7 @@ void decode_vlan(ByteReader r, DecodeContext& c) {
     if (c.info.tunnel_depth == 0 && c.info.vlan_count < c.info.vlan.size()) {
         c.info.vlan[c.info.vlan_count++] = static_cast<std::uint16_t>(*tci & 0x0fff);
     }
-    dispatch_ethertype(*type, r, c);
+    dispatch_type_or_length(*type, r, c);
 }
 
 void decode_pppoe_session(ByteReader r, DecodeContext& c) {
@@ -115,7 +124,6 @@ void dispatch_ethertype(std::uint16_t ethertype, ByteReader r, DecodeContext& c)
     case kEthertypePpp:
         return decode_ppp(r, c);
     default:
-        if (ethertype <= kMaxEthernetLength) return decode_llc(r, c);
         c.info.outcome = Outcome::NonIp;
     }
 }
@@ -124,7 +132,7 @@ void decode_ethernet(ByteReader r, DecodeContext& c) {
     if (!r.skip(12)) return c.fail(DecodeError::TruncatedLinkHeader);
     auto type = r.be16();
     if (!type) return c.fail(DecodeError::TruncatedLinkHeader);
-    dispatch_ethertype(*type, r, c);
+    dispatch_type_or_length(*type, r, c);
 }
 
 void decode_linux_sll(ByteReader r, DecodeContext& c) {
