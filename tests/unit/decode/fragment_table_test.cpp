@@ -451,12 +451,10 @@ TEST_F(Fragments, FirstFragmentOfAGreDatagramGivesTheInnerPair) {
     EXPECT_EQ(info.payload_len, 88U);
 }
 
-// BUG: RFC 1858 3.2 (IPv4 tiny fragments) and RFC 8200 4.5 (IPv6: the first fragment must hold
-// the upper-layer header) make a first fragment that ends inside the TCP header invalid, and
-// decode_error.h has FirstFragmentTooShort for it, but nothing raises it: decode_tcp reports
-// Outcome::Tcp with snap_cut = true (though nothing was cut) and the fragment table remembers
-// it, so an overlapping-fragment attack gets attributed.
-TEST_F(Fragments, DISABLED_FirstFragmentEndingInsideTheTcpHeaderIsTooShort) {
+// RFC 1858 3.2 (IPv4 tiny fragments) and RFC 8200 4.5 (IPv6: the first fragment must hold the
+// upper-layer header): a first fragment that ends inside the TCP header is malformed, and is
+// not remembered for its later fragments.
+TEST_F(Fragments, FirstFragmentEndingInsideTheTcpHeaderIsTooShort) {
     const Bytes v4 = FrameBuilder{}
                          .ethernet()
                          .ipv4({.id = 31, .mf = true, .total_length = 20 + 8})

@@ -129,11 +129,9 @@ TEST(Tcp, PortsCutByTheIpLength) {
     EXPECT_TRUE(stopped_with(decode_one(DLT_EN10MB, frame), false, DecodeError::TruncatedTcpPorts));
 }
 
-// BUG: when the IP length (not the snaplen) ends the segment inside TCP's fixed header,
-// decode_tcp still reports Outcome::Tcp with snap_cut = true although the whole frame was
-// captured: the segment is shorter than any TCP header, a malformation
-// (decode_error.h: a truncation "when the whole frame was captured" is a malformation).
-TEST(Tcp, DISABLED_SegmentShorterThanTheFixedHeaderIsMalformed) {
+// The IP length (not the snaplen) ends the segment inside TCP's fixed header: the segment is
+// shorter than any TCP header, a malformation, not a cut capture.
+TEST(Tcp, SegmentShorterThanTheFixedHeaderIsMalformed) {
     for (std::uint16_t tcp_bytes = 4; tcp_bytes < 20; ++tcp_bytes) {
         const Bytes frame = FrameBuilder{}
                                 .ethernet()
@@ -146,11 +144,9 @@ TEST(Tcp, DISABLED_SegmentShorterThanTheFixedHeaderIsMalformed) {
     }
 }
 
-// BUG: decode_tcp reads seq, ack, offset, flags and window in a row and keeps whichever
-// succeeded; a read that fails does not move the reader, so when a snaplen cuts inside seq or
-// ack, `offset` and `flags` are read from the seq/ack bytes and the seq/ack byte lands in
-// tcp_flags (here 0x34 from seq 0x12345678, 0xbc from ack 0x9abcdef0).
-TEST(Tcp, DISABLED_FlagsNotCapturedStayZero) {
+// A snaplen inside seq or ack must not let the later reads take the flags from the seq/ack
+// bytes (0x34 from seq 0x12345678, 0xbc from ack 0x9abcdef0): flags not captured stay unknown.
+TEST(Tcp, FlagsNotCapturedStayZero) {
     const Bytes frame = FrameBuilder{}
                             .ethernet()
                             .ipv4()
@@ -162,6 +158,23 @@ TEST(Tcp, DISABLED_FlagsNotCapturedStayZero) {
             decode_one(DLT_EN10MB, first(frame, 14 + 20 + 4 + after_ports), frame.size());
         EXPECT_TRUE(is_default_tcp(info)) << after_ports;
         EXPECT_EQ(info.tcp_flags, 0) << after_ports << " bytes after the ports";
+        EXPECT_FALSE(info.tcp_flags_known) << after_ports;
+        EXPECT_TRUE(info.snap_cut) << after_ports;
+    }
+    const PacketInfo info = decode_one(DLT_EN10MB, first(frame, 14 + 20 + 14), frame.size());
+    EXPECT_EQ(info.tcp_flags, flag::kAck);
+    EXPECT_TRUE(info.tcp_flags_known);
+    EXPECT_EQ(info.tcp_seq, 0x12345678U);
+    EXPECT_EQ(info.tcp_ack, 0x9abcdef0U);
+}
+
+// A whole frame whose data offset runs past the segment is malformed, and nothing was cut.
+TEST(Tcp, HeaderBeyondTheSegmentIsNotASnaplenCut) {
+    for (std::uint8_t offset : {std::uint8_t{6}, std::uint8_t{15}}) {
+        const Bytes frame = FrameBuilder{}.ethernet().ipv4().tcp({.data_offset = offset}).build();
+        const PacketInfo info = decode_one(DLT_EN10MB, frame);
+        EXPECT_TRUE(stopped_with(info, false, DecodeError::TcpHeaderBeyondSegment)) << int{offset};
+        EXPECT_FALSE(info.snap_cut) << int{offset};
     }
 }
 
@@ -253,10 +266,9 @@ TEST(Udp, PortsCutByTheIpLength) {
         stopped_with(decode_one(DLT_EN10MB, frame), false, DecodeError::TruncatedUdpHeader));
 }
 
-// BUG: when the IP length (not the snaplen) ends the datagram after the ports but inside the
-// UDP length or checksum, decode_udp reports Outcome::Udp with snap_cut = true although the
-// whole frame was captured; a 4-7 byte "UDP header" is a malformation.
-TEST(Udp, DISABLED_HeaderCutByTheIpLengthIsMalformed) {
+// The IP length (not the snaplen) ends the datagram after the ports but inside the UDP length
+// or checksum: a 4-7 byte "UDP header" is a malformation, not a cut capture.
+TEST(Udp, HeaderCutByTheIpLengthIsMalformed) {
     for (std::uint16_t udp_bytes = 4; udp_bytes < 8; ++udp_bytes) {
         const Bytes frame = FrameBuilder{}
                                 .ethernet()
@@ -264,7 +276,7 @@ TEST(Udp, DISABLED_HeaderCutByTheIpLengthIsMalformed) {
                                 .udp()
                                 .build();
         const PacketInfo info = decode_one(DLT_EN10MB, frame);
-        EXPECT_TRUE(stopped_with(info, false, DecodeError::TruncatedUdpHeader)) << udp_bytes;
+        EXPECT_TRUE(stopped_with(info, false, DecodeError::UdpLengthBelowHeader)) << udp_bytes;
         EXPECT_FALSE(info.snap_cut) << udp_bytes;
     }
 }
