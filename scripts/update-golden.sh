@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Rewrites the golden output of one capture in captures/: runs the Release binary with the
-# options its line in captures/MANIFEST.tsv gives and writes captures/NAME.packets.
+# Rewrites the golden outputs of one capture in captures/: for each of its lines in
+# captures/MANIFEST.tsv, runs the Release binary with that line's options and writes the view's
+# file: NAME.packets (--packets), NAME.flows.jsonl (--json -), NAME.summary (the final summary).
 #
 #   scripts/update-golden.sh NAME        NAME as in MANIFEST.tsv (lan-http.pcap), or captures/NAME
 #
@@ -22,8 +23,8 @@ name=$(basename "$1")
 cd "$PAIRWATCH_ROOT"
 manifest=captures/MANIFEST.tsv
 
-row=$(awk -F'\t' -v n="$name" '$1 == n { print; exit }' "$manifest" 2>/dev/null || true)
-if [[ -z $row ]]; then
+rows=$(awk -F'\t' -v n="$name" '$1 == n { print }' "$manifest" 2>/dev/null || true)
+if [[ -z $rows ]]; then
     echo "update-golden.sh: $name has no line in $manifest: add one (file, options, why it is" \
         "there) before making its golden file" >&2
     exit 1
@@ -33,19 +34,12 @@ if [[ ! -f captures/$name ]]; then
         "scripts/craft-captures.py make them)" >&2
     exit 1
 fi
-IFS=$'\t' read -r _ options _ <<<"$row"
-read -r -a opts <<<"$options"
-if [[ " ${opts[*]} " != *" --packets "* ]]; then
-    echo "update-golden.sh: $name runs with '$options'; only --packets golden files exist so far" >&2
-    exit 1
-fi
 
 binary=build/release/pairwatch
 if [[ ! -x $binary ]]; then
     echo "update-golden.sh: building the Release binary" >&2
     cmake --preset release >/dev/null
 fi
-golden=captures/$name.packets
 out=$(mktemp)
 err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
@@ -55,16 +49,31 @@ if ! cmake --build build/release --target pairwatch >"$out" 2>&1; then
     echo "update-golden.sh: the Release build failed (cmake --build build/release)" >&2
     exit 1
 fi
-status=0
-"$binary" -r "captures/$name" "${opts[@]}" >"$out" 2>"$err" </dev/null || status=$?
-if ((status != 0)) || [[ -s $err ]]; then
-    printf -- '--- stderr (exit %d)\n' "$status" >>"$out"
-    cat "$err" >>"$out"
-fi
-if [[ -f $golden ]] && cmp -s "$out" "$golden"; then
-    echo "$golden: unchanged" >&2
-else
-    cp "$out" "$golden"
-    chmod 644 "$golden"
-    echo "$golden: written (exit $status); review it: git diff $golden" >&2
-fi
+
+# The view a line's options ask for names its golden file (tests/golden/golden_test.cpp agrees).
+view_of() {
+    case " $1 " in
+    *" --packets "*) echo packets ;;
+    *" --json - "*) echo flows.jsonl ;;
+    *) echo summary ;;
+    esac
+}
+
+while IFS=$'\t' read -r _ options _; do
+    read -r -a opts <<<"$options"
+    golden=captures/$name.$(view_of "$options")
+    status=0
+    : >"$out"
+    "$binary" -r "captures/$name" "${opts[@]}" >"$out" 2>"$err" </dev/null || status=$?
+    if ((status != 0)) || [[ -s $err ]]; then
+        printf -- '--- stderr (exit %d)\n' "$status" >>"$out"
+        cat "$err" >>"$out"
+    fi
+    if [[ -f $golden ]] && cmp -s "$out" "$golden"; then
+        echo "$golden: unchanged" >&2
+    else
+        cp "$out" "$golden"
+        chmod 644 "$golden"
+        echo "$golden: written (exit $status); review it: git diff $golden" >&2
+    fi
+done <<<"$rows"

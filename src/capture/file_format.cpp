@@ -116,6 +116,7 @@ struct PrefixCookie {
     int fd;
     std::vector<std::byte> prefix;
     const std::atomic<bool>* stop;
+    bool owns_fd;
     std::size_t served = 0;
 };
 
@@ -135,14 +136,17 @@ ssize_t prefix_read(void* cookie, char* buf, std::size_t size) {
 }
 
 int prefix_close(void* cookie) {
-    delete static_cast<PrefixCookie*>(cookie);
+    auto* c = static_cast<PrefixCookie*>(cookie);
+    if (c->owns_fd) ::close(c->fd);
+    delete c;
     return 0;
 }
 } // namespace
 
 std::FILE* open_with_prefix(int fd, std::vector<std::byte> prefix,
-                            const std::atomic<bool>* stop) {
-    auto cookie = std::make_unique<PrefixCookie>(PrefixCookie{fd, std::move(prefix), stop});
+                            const std::atomic<bool>* stop, bool owns_fd) {
+    auto cookie =
+        std::make_unique<PrefixCookie>(PrefixCookie{fd, std::move(prefix), stop, owns_fd});
     cookie_io_functions_t io{};
     io.read = prefix_read;
     io.close = prefix_close;

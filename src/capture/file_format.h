@@ -25,9 +25,10 @@ struct FileFormat {
 [[nodiscard]] std::vector<std::byte> read_capture_head(int fd);
 
 /// A FILE* that yields `prefix` and then the rest of `fd`: libpcap sees the whole stream.
-/// The FILE owns nothing; closing it leaves fd open. A read interrupted by a signal gives up
+/// Closing the FILE closes fd when `owns_fd` (a named FIFO), and leaves it open otherwise
+/// (standard input). A read interrupted by a signal gives up
 /// once `*stop` is set (the capture thread is woken that way), and retries otherwise.
 [[nodiscard]] std::FILE* open_with_prefix(int fd, std::vector<std::byte> prefix,
-                                          const std::atomic<bool>* stop);
+                                          const std::atomic<bool>* stop, bool owns_fd);
 
 } // namespace pairwatch::capture

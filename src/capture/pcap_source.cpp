@@ -3,6 +3,7 @@
 
 #include "file_format.h"
 #include "pairwatch/decode/link_type.h"
+#include "pairwatch/util/saturating.h"
 
 #include <fcntl.h>
 #include <pcap/pcap.h>
@@ -44,8 +45,7 @@ public:
         const u_char* data = nullptr;
         const int rc = pcap_next_ex(handle_.get(), &header, &data);
         if (rc == 1) {
-            frame.ts_ns = static_cast<std::int64_t>(header->ts.tv_sec) * 1'000'000'000 +
-                          static_cast<std::int64_t>(header->ts.tv_usec) * ns_per_tick_;
+            frame.ts_ns = util::timestamp_ns(header->ts.tv_sec, header->ts.tv_usec, ns_per_tick_);
             frame.frame_no = ++frames_;
             frame.wire_len = header->len;
             frame.bytes = std::as_bytes(std::span(data, header->caplen));
@@ -189,7 +189,9 @@ std::unique_ptr<PacketSource> open_capture_file(const std::string& path,
         file = ::fdopen(fd, "rb");
         if (file != nullptr) closer.owned = false; // the FILE, then libpcap, owns it now
     } else {
-        file = open_with_prefix(fd, std::move(head), source->stop_flag());
+        file = open_with_prefix(fd, std::move(head), source->stop_flag(), closer.owned);
+        // A named FIFO's descriptor now belongs to the FILE, which closes it with itself.
+        if (file != nullptr) closer.owned = false;
     }
     if (file == nullptr) throw CaptureError(open_error(path, errno));
 

@@ -1,6 +1,7 @@
 #include "pairwatch/decode/fragment_table.h"
 
 #include "layers.h"
+#include "pairwatch/util/saturating.h"
 
 #include <bit>
 #include <cassert>
@@ -39,7 +40,7 @@ void FragmentTable::remember(const FragmentKey& key, const FragmentResult& resul
     }
     assert(victim != nullptr);
     if (victim->used && !(victim->key == key)) {
-        if (now_ns - victim->last_ns > timeout_ns_) ++stats_.expired;
+        if (util::saturating_sub(now_ns, victim->last_ns) > timeout_ns_) ++stats_.expired;
         else ++stats_.evicted;
     }
     *victim = Entry{key, result, now_ns, true};
@@ -58,7 +59,7 @@ const FragmentResult* FragmentTable::find(const FragmentKey& key, std::int64_t n
     for (std::size_t i = 0; i < kWays; ++i) {
         Entry& e = bucket[i];
         if (!e.used || !(e.key == key)) continue;
-        if (now_ns - e.last_ns > timeout_ns_) {
+        if (util::saturating_sub(now_ns, e.last_ns) > timeout_ns_) {
             e.used = false;
             ++stats_.expired;
             break;

@@ -1,6 +1,7 @@
 #include "pairwatch/export/json_writer.h"
 
 #include "pairwatch/services/flow_label.h"
+#include "pairwatch/util/saturating.h"
 
 #include <fmt/format.h>
 
@@ -56,7 +57,7 @@ std::string flow_to_json(const flow::Flow& f, flow::EndReason why,
     o += ",\"last_ts\":";
     append_seconds(o, f.last_ns);
     o += ",\"duration\":";
-    append_seconds(o, f.last_ns - f.first_ns);
+    append_seconds(o, util::saturating_sub(f.last_ns, f.first_ns));
     o += f.is_tcp() ? ",\"proto\":\"tcp\"" : ",\"proto\":\"udp\"";
     o += ",\"orig_h\":";
     append_json_string(o, decode::to_string(f.orig_addr(), f.ip_version()));

@@ -1,5 +1,9 @@
 #include "pairwatch/flow/flow_table.h"
 
+#include "pairwatch/util/saturating.h"
+
+#include <climits>
+
 #include <cassert>
 #include <limits>
 
@@ -96,19 +100,33 @@ void FlowTable::end(std::uint32_t slot, EndReason why) {
     stats_.active = index_.size();
 }
 
+std::int64_t FlowTable::deadline_of(List list, const Flow& f) const {
+    const std::int64_t since = list == kAttempt ? f.first_ns : f.last_ns;
+    std::int64_t due = 0;
+    if (__builtin_add_overflow(since, timeout_of(list), &due)) return INT64_MAX;
+    return due;
+}
+
 void FlowTable::expire(std::int64_t now_ns) {
-    for (std::size_t l = 0; l < kListCount; ++l) {
-        const auto list = static_cast<List>(l);
-        const std::int64_t timeout = timeout_of(list);
-        while (head_[list] != kNone) {
-            const std::uint32_t slot = head_[list] - 1;
-            const Flow& f = slots_[slot];
-            const std::int64_t since = list == kAttempt ? f.first_ns : f.last_ns;
-            if (now_ns - since <= timeout) break;
-            EndReason why = EndReason::Idle;
-            if (list == kClosed) why = f.tcp.reset() ? EndReason::Rst : EndReason::Fin;
-            end(slot, why);
+    // Zeek removes a conversation once last + timeout <= now. Across the lists, the earliest
+    // deadline goes first, so flows end in the order their timers would fire.
+    for (;;) {
+        std::size_t best = kListCount;
+        std::int64_t best_due = 0;
+        for (std::size_t l = 0; l < kListCount; ++l) {
+            if (head_[l] == kNone) continue;
+            const std::int64_t due = deadline_of(static_cast<List>(l), slots_[head_[l] - 1]);
+            if (due <= now_ns && (best == kListCount || due < best_due)) {
+                best = l;
+                best_due = due;
+            }
         }
+        if (best == kListCount) return;
+        const std::uint32_t slot = head_[best] - 1;
+        const Flow& f = slots_[slot];
+        EndReason why = EndReason::Idle;
+        if (best == kClosed) why = f.tcp.reset() ? EndReason::Rst : EndReason::Fin;
+        end(slot, why);
     }
 }
 

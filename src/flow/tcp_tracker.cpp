@@ -154,10 +154,9 @@ void TcpTracker::update_history(const decode::PacketInfo& p, int side, std::uint
         if ((f & kFin) != 0 && (f & kRst) != 0) check_history(kHistFinRst, 'I', side);
         else check_history(kHistMulti, 'Q', side);
     } else if (bits_set == 1) {
-        if ((f & kSyn) != 0) {
-            const char code = (f & kAck) != 0 ? 'H' : 'S';
-            if (check_history(kHistSyn, code, side) && moved) record(code, side);
-        }
+        // A second SYN or SYN-ACK adds no letter: Zeek re-bases the side's sequence on it
+        // (init_endpoint), so its relative position is 0 again, the same as the first one's.
+        if ((f & kSyn) != 0) check_history(kHistSyn, (f & kAck) != 0 ? 'H' : 'S', side);
         if ((f & kFin) != 0 && check_history(kHistFin, 'F', side) && moved) record('F', side);
         if ((f & kRst) != 0 && check_history(kHistRst, 'R', side) && moved) record('R', side);
     } else if (p.payload_len > 0) {
@@ -211,7 +210,9 @@ void TcpTracker::on_packet(const decode::PacketInfo& p, int side, int orig_side)
         if ((syn || rst) && (d > kTooLargeSeqDelta || d < -kTooLargeSeqDelta)) {
             // Zeek does not trust far-off SYN/RST sequence numbers.
         } else if (me == State::Reset) {
-            // Nothing after a reset moves the sequence.
+            // Zeek's sequence stops at a reset; from then on the field remembers the last RST's
+            // position instead, which is what a repeated 'R' is compared with.
+            if (rst) set_seq_end(side, one_past);
         } else if (d > 0) {
             set_seq_end(side, one_past);
         } else if (p.payload_len > 0) {
@@ -304,10 +305,14 @@ bool TcpTracker::is_reuse(const decode::PacketInfo& p, int orig_side) const {
         co = resp_side;
     }
     if (did_close(orig_side) || did_close(resp_side)) return true;
-    // A retransmitted SYN has the side's initial sequence number: one before its sequence end
-    // while it has sent nothing else.
+    // A retransmitted SYN carries the side's initial sequence number. The initial number is not
+    // kept, but it lies at or behind the side's sequence end, while a new connection's random
+    // one almost never falls in the 1 MiB behind it (a 1-in-4096 chance).
     const bool known = (bits_ & (kSeqKnown << co)) != 0;
-    if (known && p.tcp_seq + 1 == seq_end(co)) return false;
+    if (known) {
+        const std::int32_t d = seq_delta(p.tcp_seq + 1, seq_end(co));
+        if (d <= 0 && d > -kTooLargeSeqDelta) return false;
+    }
     if ((f & kAck) == 0 && state(co) == State::SynAckSent && state(resp_side) == State::Inactive) {
         return false; // the SYN that belongs to a SYN-ACK already seen
     }

@@ -11,6 +11,8 @@
 #include "pairwatch/decode/link_type.h"
 #include "pairwatch/report/decode_summary.h"
 
+#include "pairwatch/util/saturating.h"
+
 #include <fcntl.h>
 #include <pcap/pcap.h>
 #include <unistd.h>
@@ -107,9 +109,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (n > 0) std::memcpy(copy.get(), packet, n);
 
         capture::RawFrame frame;
-        // As PcapSource::next() (pcap_source.cpp) computes it, with nanosecond precision.
-        frame.ts_ns = static_cast<std::int64_t>(header->ts.tv_sec) * 1'000'000'000 +
-                      static_cast<std::int64_t>(header->ts.tv_usec) * 1;
+        // As PcapSource::next() computes it, with nanosecond precision.
+        frame.ts_ns = util::timestamp_ns(header->ts.tv_sec, header->ts.tv_usec, 1);
         frame.frame_no = ++frame_no;
         frame.wire_len = header->len;
         frame.bytes = std::span<const std::byte>(copy.get(), n);

@@ -81,6 +81,8 @@ std::map<std::uint64_t, TsharkFrame> tshark_frames(const std::string& file, bool
             f.len = udp_len == "?" || udp_len.empty() ? "?" : std::to_string(std::stoi(udp_len) - 8);
         }
         f.protocols = col[1];
+        // A TCP/UDP layer whose ports were not captured is no socket pair, for tshark either.
+        if (f.sport == "?" || f.dport == "?" || f.sport.empty() || f.dport.empty()) continue;
         const std::string more = v4 ? nth(13, nip) : "";
         f.first_fragment = more == "1" || more == "True" ||
                            col[1].find("ipv6.fraghdr") != std::string::npos;

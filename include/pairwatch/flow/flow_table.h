@@ -91,6 +91,7 @@ private:
     void evict_one();
     [[nodiscard]] List list_of(const Flow& flow) const;
     [[nodiscard]] std::int64_t timeout_of(List list) const;
+    [[nodiscard]] std::int64_t deadline_of(List list, const Flow& flow) const;
     void link_tail(List list, std::uint32_t slot);
     void unlink(List list, std::uint32_t slot);
 

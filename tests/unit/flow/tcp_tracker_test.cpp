@@ -286,20 +286,20 @@ TEST(TcpTracker, RstRepeatsAtANewPosition) {
     EXPECT_EQ(run_one(handshake_then({o(R, 1001, 0), o(R, 2001, 0)})).history(), "ShARR");
 }
 
-// BUG: Zeek repeats R only when the RST's sequence differs from the *last RST's*
+// Was a bug (fixed): Zeek repeats R only when the RST's sequence differs from the *last RST's*
 // (hist_last_RST). The tracker compares with the side's sequence end, frozen at the first RST
 // once the side is reset, so every later RST at the second position adds another R.
 // R RST seq 1001, RST seq 2001, RST seq 2001: Zeek "ShARR", tracker "ShARRR".
-TEST(TcpTracker, DISABLED_RstRepeatComparesWithTheLastRst) {
+TEST(TcpTracker, RstRepeatComparesWithTheLastRst) {
     EXPECT_EQ(run_one(handshake_then({o(R, 1001, 0), o(R, 2001, 0), o(R, 2001, 0)})).history(),
               "ShARR");
 }
 
-// BUG: a SYN-ACK with a new ISN from a responder already ESTABLISHED: Zeek's init_endpoint
+// Was a bug (fixed): a SYN-ACK with a new ISN from a responder already ESTABLISHED: Zeek's init_endpoint
 // re-bases start_seq at the new SYN, so its relative seq is 0 == hist_last_SYN and no second
 // 'h' is recorded. The tracker compares the raw sequence end and appends 'h'.
 // O SYN 1000, R SYN-ACK 5000, R SYN-ACK 7000: Zeek "Sh", tracker "Shh".
-TEST(TcpTracker, DISABLED_SynAckWithNewIsnFromEstablishedResponderAddsNoH) {
+TEST(TcpTracker, SynAckWithNewIsnFromEstablishedResponderAddsNoH) {
     EXPECT_EQ(run_one({o(S, 1000, 0), r(SA, 5000, 1001), r(SA, 7000, 1001)}).history(), "Sh");
 }
 
