@@ -2,6 +2,7 @@
 
 #include "pairwatch/util/saturating.h"
 
+#include <algorithm>
 #include <climits>
 
 #include <cassert>
@@ -38,6 +39,10 @@ FlowTable::FlowTable(FlowTableOptions options, ClientPortRule client_rule, FlowS
     : options_(options), client_rule_(std::move(client_rule)), sink_(sink),
       index_(0, SlotHash{this}, SlotEq{this}) {
     assert(options_.max_flows > 0 && options_.max_flows < std::numeric_limits<std::uint32_t>::max());
+    // Address space for every record up front: the pages are only touched as flows arrive, and
+    // the slab never copies itself while growing (a 1M-flow table would move 144 MB each time).
+    constexpr std::size_t kReserveUpTo = 16'000'000;
+    slots_.reserve(std::min(options_.max_flows, kReserveUpTo));
 }
 
 FlowTable::~FlowTable() = default;
@@ -281,8 +286,9 @@ void FlowTable::for_each(const std::function<void(const Flow&)>& visit) const {
 std::size_t FlowTable::memory_bytes() const {
     // absl's SwissTable: one control byte and one 4-byte slot per bucket, plus a group's worth
     // of cloned control bytes.
+    // Records ever used (the reserved rest is address space, not memory, until touched).
     const std::size_t index_bytes = index_.bucket_count() * (1 + sizeof(std::uint32_t)) + 16;
-    return slots_.capacity() * sizeof(Flow) + free_slots_.capacity() * sizeof(std::uint32_t) +
+    return slots_.size() * sizeof(Flow) + free_slots_.capacity() * sizeof(std::uint32_t) +
            index_bytes;
 }
 
