@@ -34,6 +34,8 @@ public:
     void attach(PcapHandle handle, bool nanosecond) {
         handle_ = std::move(handle);
         ns_per_tick_ = nanosecond ? 1 : 1000;
+        // A live capture prints what the kernel stamps: nanoseconds when libpcap gave them.
+        if (info_.live) info_.ts_decimals = nanosecond ? 9 : 6;
         info_.dlt = pcap_datalink(handle_.get());
     }
     [[nodiscard]] pcap_t* handle() const { return handle_.get(); }

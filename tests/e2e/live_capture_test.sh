@@ -64,10 +64,10 @@ expect() {
 }
 [[ $status -eq 0 ]] || { echo "FAIL: exit status $status after SIGINT"; fail=1; }
 port='[0-9]+'
-expect "^[0-9]+ [0-9]+\.[0-9]{6} TCP 10\.99\.0\.2:$port > 10\.99\.0\.1:8080 \[S\] 0$" "SYN from the client"
-expect "^[0-9]+ [0-9]+\.[0-9]{6} TCP 10\.99\.0\.1:8080 > 10\.99\.0\.2:$port \[S\.\] 0$" "SYN-ACK from the server"
-expect "^[0-9]+ [0-9]+\.[0-9]{6} TCP 10\.99\.0\.2:$port > 10\.99\.0\.1:8080 \[\.\] 0$" "ACK completing the handshake"
-expect "^[0-9]+ [0-9]+\.[0-9]{6} TCP 10\.99\.0\.2:$port > 10\.99\.0\.1:8080 \[P\.\] [1-9][0-9]*$" "the HTTP request with payload"
+expect "^[0-9]+ [0-9]+\.([0-9]{6}|[0-9]{9}) TCP 10\.99\.0\.2:$port > 10\.99\.0\.1:8080 \[S\] 0$" "SYN from the client"
+expect "^[0-9]+ [0-9]+\.([0-9]{6}|[0-9]{9}) TCP 10\.99\.0\.1:8080 > 10\.99\.0\.2:$port \[S\.\] 0$" "SYN-ACK from the server"
+expect "^[0-9]+ [0-9]+\.([0-9]{6}|[0-9]{9}) TCP 10\.99\.0\.2:$port > 10\.99\.0\.1:8080 \[\.\] 0$" "ACK completing the handshake"
+expect "^[0-9]+ [0-9]+\.([0-9]{6}|[0-9]{9}) TCP 10\.99\.0\.2:$port > 10\.99\.0\.1:8080 \[P\.\] [1-9][0-9]*$" "the HTTP request with payload"
 expect "^decode: [0-9]+ frames read$" "the decode counters after SIGINT"
 expect "^capture: [0-9]+ received, 0 dropped by the kernel" "the kernel drop counter"
 # One client port throughout: the handshake lines belong to one conversation.
