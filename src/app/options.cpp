@@ -110,8 +110,9 @@ Config parse_options(int argc, char** argv) {
     optind = 1;
     opterr = 0; // we say what went wrong ourselves, in one line
     int opt = 0;
-    // "+": stop at the first non-option so a trailing filter like "port 53" stays whole.
-    while ((opt = getopt_long(argc, argv, "+:r:i:Ds:pB:f:Z:qhV", kLong, nullptr)) != -1) {
+    // GNU getopt moves the filter words to the end, so options may follow the filter
+    // (`pairwatch -r x.pcap port 53 --json -`); the words keep their order.
+    while ((opt = getopt_long(argc, argv, ":r:i:Ds:pB:f:Z:qhV", kLong, nullptr)) != -1) {
         switch (opt) {
         case 'r':
             c.read_file = optarg;

@@ -1,0 +1,85 @@
+#include "pairwatch/app/config.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+using pairwatch::app::Action;
+using pairwatch::app::Config;
+using pairwatch::app::parse_options;
+using pairwatch::app::UsageError;
+
+namespace {
+Config parse(std::vector<std::string> args) {
+    args.insert(args.begin(), "pairwatch");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    return parse_options(static_cast<int>(args.size()), argv.data());
+}
+std::string usage_error(std::vector<std::string> args) {
+    try {
+        (void)parse(std::move(args));
+    } catch (const UsageError& e) {
+        return e.what();
+    }
+    return "(accepted)";
+}
+} // namespace
+
+TEST(Options, NoSourceMeansTheDemo) {
+    const Config c = parse({});
+    EXPECT_TRUE(c.demo);
+    EXPECT_EQ(c.action, Action::Run);
+}
+
+TEST(Options, TrailingWordsAreTheFilterWhereverOptionsStand) {
+    const Config c = parse({"-r", "x.pcap", "tcp", "port", "443", "--json", "-", "-q"});
+    EXPECT_EQ(c.read_file, "x.pcap");
+    EXPECT_EQ(c.filter, "tcp port 443");
+    ASSERT_TRUE(c.json_file.has_value());
+    EXPECT_EQ(*c.json_file, "-");
+    EXPECT_TRUE(c.quiet);
+}
+
+TEST(Options, LiveCaptureSettings) {
+    const Config c = parse({"-i", "eth0", "-s", "128", "-p", "-B", "4096", "-Z", "pw", "-f", "udp"});
+    EXPECT_EQ(c.interface, "eth0");
+    EXPECT_EQ(c.snaplen, 128);
+    EXPECT_FALSE(c.promiscuous);
+    EXPECT_EQ(c.buffer_kib, 4096);
+    EXPECT_EQ(c.drop_to_user, "pw");
+    EXPECT_EQ(c.filter, "udp");
+    EXPECT_FALSE(c.demo);
+}
+
+TEST(Options, FlowTableSettings) {
+    const Config c = parse({"-r", "x", "--max-flows", "1000", "--tcp-timeout", "30",
+                            "--udp-timeout", "0.5", "--linger", "0", "--hash-seed", "7"});
+    EXPECT_EQ(c.max_flows, 1000U);
+    EXPECT_DOUBLE_EQ(c.tcp_timeout_s, 30);
+    EXPECT_DOUBLE_EQ(c.udp_timeout_s, 0.5);
+    EXPECT_DOUBLE_EQ(c.linger_s, 0);
+    EXPECT_EQ(c.hash_seed, 7U);
+}
+
+TEST(Options, BadValuesNameTheOption) {
+    EXPECT_EQ(usage_error({"--max-flows", "0"}), "--max-flows: '0' is not a whole number from 1 to 100000000");
+    EXPECT_EQ(usage_error({"-s", "300000"}), "-s: '300000' is not a whole number from 64 to 262144");
+    EXPECT_EQ(usage_error({"--udp-timeout", "-1"}),
+              "--udp-timeout: '-1' is not a number of seconds from 0.001 to 604800");
+    EXPECT_EQ(usage_error({"--hash-seed", "x"}), "--hash-seed: 'x' is not a whole number");
+    EXPECT_EQ(usage_error({"-r"}), "-r needs a value");
+    EXPECT_EQ(usage_error({"--bogus"}), "unknown option --bogus (see pairwatch --help)");
+    EXPECT_EQ(usage_error({"-r", "a", "-i", "b"}),
+              "-r and -i both given: read a file or capture live, not both");
+    EXPECT_EQ(usage_error({"-f", "udp", "port", "53"}),
+              "give the filter either with -f or as trailing arguments, not both");
+}
+
+TEST(Options, HelpAndVersionStopParsing) {
+    EXPECT_EQ(parse({"-h", "--bogus"}).action, Action::Help);
+    EXPECT_EQ(parse({"--version"}).action, Action::Version);
+    EXPECT_EQ(parse({"-D"}).action, Action::ListInterfaces);
+}
