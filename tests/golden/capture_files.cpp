@@ -1,5 +1,7 @@
 #include "capture_files.h"
 
+#include "support/process.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +20,21 @@ std::vector<std::string> capture_files_in(const std::string& dir) {
     }
     std::sort(out.begin(), out.end());
     return out;
+}
+
+std::vector<std::string> all_test_captures() {
+    auto files = capture_files_in(shared_captures_dir());
+    const auto ours = capture_files_in(source_dir() + "/captures");
+    files.insert(files.end(), ours.begin(), ours.end());
+    return files;
+}
+
+std::string param_name(const std::string& path) {
+    std::string n = std::filesystem::path(path).filename().string();
+    for (char& c : n) {
+        if (std::isalnum(static_cast<unsigned char>(c)) == 0) c = '_';
+    }
+    return n;
 }
 
 std::map<std::uint64_t, PacketLine> parse_packet_lines(const std::string& output) {

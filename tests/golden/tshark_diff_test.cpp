@@ -134,13 +134,6 @@ KnownDifferences known_differences(const std::string& file_name) {
     return k;
 }
 
-std::vector<std::string> all_captures() {
-    auto files = capture_files_in(shared_captures_dir());
-    const auto ours = capture_files_in(source_dir() + "/captures");
-    files.insert(files.end(), ours.begin(), ours.end());
-    return files;
-}
-
 class TsharkDiff : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TsharkDiff, SocketPairsAgree) {
@@ -214,15 +207,8 @@ TEST_P(TsharkDiff, SocketPairsAgree) {
     EXPECT_TRUE(stale.empty()) << name << ": listed as differing but now agree, remove:" << stale;
 }
 
-std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
-    std::string n = std::filesystem::path(info.param).filename().string();
-    for (char& c : n) {
-        if (std::isalnum(static_cast<unsigned char>(c)) == 0) c = '_';
-    }
-    return n;
-}
-
-INSTANTIATE_TEST_SUITE_P(Captures, TsharkDiff, ::testing::ValuesIn(all_captures()), test_name);
+INSTANTIATE_TEST_SUITE_P(Captures, TsharkDiff, ::testing::ValuesIn(all_test_captures()),
+                         [](const auto& p) { return param_name(p.param); });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(TsharkDiff);
 
 TEST(TsharkDiffSetup, SharedCapturesPresent) {

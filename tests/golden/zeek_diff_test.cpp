@@ -177,15 +177,8 @@ TEST_P(ZeekDiff, ConnectionsAgree) {
     EXPECT_TRUE(stale.empty()) << name << ": listed but no longer different:" << stale;
 }
 
-std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
-    std::string n = std::filesystem::path(info.param).filename().string();
-    for (char& c : n) {
-        if (std::isalnum(static_cast<unsigned char>(c)) == 0) c = '_';
-    }
-    return n;
-}
-
-INSTANTIATE_TEST_SUITE_P(Captures, ZeekDiff, ::testing::ValuesIn(zeek_captures()), test_name);
+INSTANTIATE_TEST_SUITE_P(Captures, ZeekDiff, ::testing::ValuesIn(zeek_captures()),
+                         [](const auto& p) { return param_name(p.param); });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ZeekDiff);
 
 /// The bar over all files at once: conn_state agrees on at least 95% of Zeek's TCP/UDP
