@@ -246,7 +246,10 @@ void FlowTable::on_packet(const decode::PacketInfo& packet) {
     const List before = list_of(f);
     update(f, packet, keyed.from_b);
     const List after = list_of(f);
-    if (before != after || after != kAttempt) {
+    // Back-to-back packets of one conversation find it at the tail already: no relinking (and
+    // no touching of its neighbours' records) then.
+    const bool at_tail = tail_[after] == slot + 1;
+    if (before != after || (after != kAttempt && !at_tail)) {
         unlink(before, slot);
         link_tail(after, slot);
     }
