@@ -8,6 +8,7 @@
 #include "pairwatch/flow/flow_table.h"
 #include "pairwatch/report/decode_summary.h"
 #include "pairwatch/report/flow_summary.h"
+#include "pairwatch/report/live_report.h"
 #include "pairwatch/report/packet_printer.h"
 #include "pairwatch/services/client_port.h"
 #include "pairwatch/services/proto.h"
@@ -145,8 +146,23 @@ int run(const Config& config) {
     flow::FlowTable table(table_options, client_rule, &sinks);
     consumers.push_back(&table);
 
+    // A live capture's rolling report, as plain text blocks (the full-screen view is next).
+    std::unique_ptr<report::LiveReport> live;
+    std::function<void()> print_report;
+    if (info.live && !config.quiet && !config.packets && config.interval_s > 0) {
+        live = std::make_unique<report::LiveReport>(table, registry, config.interval_s);
+        consumers.push_back(live.get());
+        std::FILE* out = json && json->output().is_stdout() ? stderr : stdout;
+        print_report = [&live, out, name = info.name] {
+            if (auto s = live->take()) {
+                const std::string text = report::format_snapshot(*s, name) + "\n";
+                std::fwrite(text.data(), 1, text.size(), out);
+                std::fflush(out);
+            }
+        };
+    }
     Pipeline pipeline(std::move(source), consumers);
-    const RunResult result = pipeline.run();
+    const RunResult result = pipeline.run(print_report);
 
     if (result.source_warning) spdlog::warn("{}", *result.source_warning);
     const bool output_closed = (printer && printer->wants_stop()) ||

@@ -18,6 +18,7 @@ enum LongOnly : int {
     kOptLinger,
     kOptHashSeed,
     kOptServices,
+    kOptInterval,
 };
 
 int parse_int(const char* text, const char* option, long min, long max) {
@@ -85,6 +86,8 @@ Output:
   --json FILE       one JSON object per ended conversation ("-" for standard output)
   --packets         print one line per TCP/UDP packet, then the decode counters:
                       FRAME TS PROTO SRC:SPORT > DST:DPORT FLAGS LEN [frag]
+  --interval S      a live capture prints its report every S seconds (default 1; 0: only
+                    the final summary)
   -q                no report or summary (for scripts)
 
   -h, --help        this text
@@ -103,6 +106,7 @@ Config parse_options(int argc, char** argv) {
         {"linger", required_argument, nullptr, kOptLinger},
         {"hash-seed", required_argument, nullptr, kOptHashSeed},
         {"services", required_argument, nullptr, kOptServices},
+        {"interval", required_argument, nullptr, kOptInterval},
         {"help", no_argument, nullptr, 'h'},
         {"version", no_argument, nullptr, 'V'},
         {nullptr, 0, nullptr, 0},
@@ -164,6 +168,9 @@ Config parse_options(int argc, char** argv) {
             break;
         case kOptServices:
             c.services_file = optarg;
+            break;
+        case kOptInterval:
+            c.interval_s = parse_seconds(optarg, "--interval", 0, 3600);
             break;
         case 'h':
             c.action = Action::Help;

@@ -69,9 +69,11 @@ void Pipeline::capture_loop() {
             }
             if (!live) continue;
         }
-        if (!batch->empty() && (status == capture::ReadStatus::Timeout ||
-                                std::chrono::steady_clock::now() - batch_started >
-                                    kLiveFlushAfter)) {
+        // A quiet link still sends (empty) batches on each read timeout, so the flow thread
+        // wakes to expire flows and take the report's snapshots.
+        if (status == capture::ReadStatus::Timeout ||
+            (!batch->empty() &&
+             std::chrono::steady_clock::now() - batch_started > kLiveFlushAfter)) {
             send();
         }
     }
@@ -110,7 +112,7 @@ void Pipeline::decode_loop() {
     s.decode_done.store(true);
 }
 
-RunResult Pipeline::run() {
+RunResult Pipeline::run(const std::function<void()>& on_wake) {
     Shared& s = *shared_;
     // SIGINT/SIGTERM are taken here with sigtimedwait, never by a handler in the middle of a
     // packet; the threads inherit the blocked mask.
@@ -138,6 +140,7 @@ RunResult Pipeline::run() {
             result.interrupted = true;
             source_->interrupt();
         }
+        if (on_wake) on_wake();
         if (s.stop.load() && !s.decode_done.load()) {
             pthread_kill(capturer.native_handle(), kWakeSignal); // unblock a read of stdin
         }

@@ -73,4 +73,26 @@ expect "^capture: [0-9]+ received, 0 dropped by the kernel" "the kernel drop cou
 # One client port throughout: the handshake lines belong to one conversation.
 ports=$(grep -Eo '10\.99\.0\.2:[0-9]+ > 10\.99\.0\.1:8080' "$work/out.txt" | sort -u | wc -l)
 [[ $ports -eq 1 ]] || { echo "FAIL: expected one client port, saw $ports"; fail=1; }
+
+# The rolling report: without --packets, a live capture prints a block every --interval, and
+# the final summary at the end.
+ip netns exec "$srv" "$PAIRWATCH" -i veth-srv --interval 0.3 >"$work/report.txt" 2>"$work/err2.txt" &
+pw_pid=$!
+wait_for grep -q "capturing on veth-srv" "$work/err2.txt" || { echo "FAIL: no second capture"; exit 1; }
+ip netns exec "$cli" curl -s --max-time 5 -o /dev/null http://10.99.0.1:8080/index.html
+wait_for grep -q '10\.99\.0\.1:8080' "$work/report.txt" || true
+kill -INT "$pw_pid"
+status=0
+wait "$pw_pid" || status=$?
+pw_pid=
+echo "--- report"
+cat "$work/report.txt"
+[[ $status -eq 0 ]] || { echo "FAIL: report run exit status $status"; fail=1; }
+expect_in() {
+    if grep -Eq "$1" "$work/report.txt"; then echo "ok: $2"; else echo "FAIL: $2 (no line matching $1)"; fail=1; fi
+}
+expect_in '^=== [0-9]+\.[0-9]{6} pairwatch veth-srv, up [0-9]+ s$' "a report block with its timestamp line"
+expect_in 'pkt/s, .*bit/s \| [0-9]+ packets read \| flows [0-9]+ active' "the report's header line"
+expect_in '^ *tcp +10\.99\.0\.2:[0-9]+ > 10\.99\.0\.1:8080 +http-alt +registered ' "the conversation in a report block"
+expect_in '^ *tcp +10\.99\.0\.2:[0-9]+ > 10\.99\.0\.1:8080 +http-alt +S[F1]' "the conversation in the final summary"
 exit $fail

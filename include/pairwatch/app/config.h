@@ -43,6 +43,7 @@ struct Config {
     // Output.
     bool packets = false; // --packets: one line per TCP/UDP packet, then the decode counters
     bool quiet = false;   // -q
+    double interval_s = 1; // --interval: a live capture's report every S seconds; 0: none
     std::optional<std::string> json_file; // --json FILE ("-" = stdout)
 };
 

@@ -7,6 +7,7 @@
 #include "pairwatch/decode/decoder.h"
 #include "pairwatch/decode/packet_consumer.h"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,7 +33,8 @@ public:
 
     /// Runs until the source ends, a consumer stops, or SIGINT/SIGTERM arrives; every packet
     /// read is decoded and counted before it returns.
-    RunResult run();
+    /// `on_wake` runs on the calling thread about every 100 ms (the report prints from there).
+    RunResult run(const std::function<void()>& on_wake = {});
 
 private:
     struct Shared;
