@@ -42,6 +42,13 @@ std::string to_string(const IpAddress& a, std::uint8_t ip_version) {
     return text.data();
 }
 
+std::string format_endpoint(const IpAddress& a, std::uint16_t port, std::uint8_t ip_version) {
+    std::string out = ip_version == 4 ? to_string(a, 4) : "[" + to_string(a, 6) + "]";
+    out += ':';
+    out += std::to_string(port);
+    return out;
+}
+
 std::string_view to_string(Outcome o) {
     switch (o) {
     case Outcome::Tcp: return "tcp";

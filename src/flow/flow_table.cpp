@@ -130,20 +130,29 @@ void FlowTable::expire(std::int64_t now_ns) {
         const std::uint32_t slot = head_[best] - 1;
         const Flow& f = slots_[slot];
         EndReason why = EndReason::Idle;
-        if (best == kClosed) why = f.tcp.reset() ? EndReason::Rst : EndReason::Fin;
+        if (best == kClosed) why = closed_reason(f);
         end(slot, why);
     }
 }
 
-void FlowTable::evict_one() {
-    std::uint32_t victim = kNone;
+std::uint32_t FlowTable::longest_idle() const {
+    std::uint32_t oldest = kNone;
     for (std::size_t l = 0; l < kListCount; ++l) {
         const std::uint32_t head = head_[l];
         if (head == kNone) continue;
-        if (victim == kNone || slots_[head - 1].last_ns < slots_[victim - 1].last_ns) {
-            victim = head;
+        if (oldest == kNone || slots_[head - 1].last_ns < slots_[oldest - 1].last_ns) {
+            oldest = head;
         }
     }
+    return oldest;
+}
+
+EndReason FlowTable::closed_reason(const Flow& f) {
+    return f.tcp.reset() ? EndReason::Rst : EndReason::Fin;
+}
+
+void FlowTable::evict_one() {
+    const std::uint32_t victim = longest_idle();
     if (victim != kNone) end(victim - 1, EndReason::Evicted);
 }
 
@@ -237,7 +246,7 @@ void FlowTable::on_packet(const decode::PacketInfo& packet) {
         if (old.is_tcp() && packet.outcome == decode::Outcome::Tcp &&
             !packet.non_first_fragment && old.tcp.is_reuse(packet, old.orig_side())) {
             EndReason why = EndReason::Reused;
-            if (old.tcp.closed()) why = old.tcp.reset() ? EndReason::Rst : EndReason::Fin;
+            if (old.tcp.closed()) why = closed_reason(old);
             end(slot, why);
             slot = create(packet, keyed);
         }
@@ -264,19 +273,12 @@ void FlowTable::advance_time(std::int64_t now_ns) {
 void FlowTable::on_end() {
     // Oldest first, so the records come out in a stable order.
     for (;;) {
-        std::uint32_t oldest = kNone;
-        for (std::size_t l = 0; l < kListCount; ++l) {
-            const std::uint32_t head = head_[l];
-            if (head == kNone) continue;
-            if (oldest == kNone || slots_[head - 1].last_ns < slots_[oldest - 1].last_ns) {
-                oldest = head;
-            }
-        }
+        const std::uint32_t oldest = longest_idle();
         if (oldest == kNone) break;
         const Flow& f = slots_[oldest - 1];
         EndReason why = EndReason::CaptureEnd;
         // A flow that closed is over, whether or not its linger ran out before the end.
-        if (f.is_tcp() && f.tcp.closed()) why = f.tcp.reset() ? EndReason::Rst : EndReason::Fin;
+        if (f.is_tcp() && f.tcp.closed()) why = closed_reason(f);
         end(oldest - 1, why);
     }
     if (sink_ != nullptr) sink_->on_finish();

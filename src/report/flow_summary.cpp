@@ -13,11 +13,6 @@ bool heap_order(const FlowSummary::Conversation& a, const FlowSummary::Conversat
     return a.bytes > b.bytes; // std::*_heap with this keeps the smallest on top
 }
 
-std::string endpoint(const decode::IpAddress& a, std::uint16_t port, std::uint8_t version) {
-    return version == 4 ? fmt::format("{}:{}", decode::to_string(a, 4), port)
-                        : fmt::format("[{}]:{}", decode::to_string(a, 6), port);
-}
-
 void add(Totals& t, std::uint64_t packets, std::uint64_t bytes) {
     ++t.flows;
     t.packets += packets;
@@ -78,8 +73,8 @@ void FlowSummary::on_flow_end(const flow::Flow& f, flow::EndReason why) {
     if (top_ == 0) return;
     if (top_conversations_.size() == top_ && bytes <= top_conversations_.front().bytes) return;
     Conversation c{bytes, fmt::format("{:<3} {:>22} > {:<22} {:<12} {:<6} {:>8} {:>12}", proto,
-                                      endpoint(f.orig_addr(), f.orig_port(), f.ip_version()),
-                                      endpoint(f.resp_addr(), f.resp_port(), f.ip_version()),
+                                      decode::format_endpoint(f.orig_addr(), f.orig_port(), f.ip_version()),
+                                      decode::format_endpoint(f.resp_addr(), f.resp_port(), f.ip_version()),
                                       service, state, packets, bytes)};
     if (top_conversations_.size() == top_) {
         std::pop_heap(top_conversations_.begin(), top_conversations_.end(), heap_order);

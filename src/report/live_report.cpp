@@ -9,11 +9,6 @@ namespace pairwatch::report {
 
 namespace {
 
-std::string endpoint(const decode::IpAddress& a, std::uint16_t port, std::uint8_t version) {
-    return version == 4 ? fmt::format("{}:{}", decode::to_string(a, 4), port)
-                        : fmt::format("[{}]:{}", decode::to_string(a, 6), port);
-}
-
 std::string human_rate(double per_s, std::string_view unit) {
     if (per_s >= 1e9) return fmt::format("{:.1f} G{}", per_s / 1e9, unit);
     if (per_s >= 1e6) return fmt::format("{:.1f} M{}", per_s / 1e6, unit);
@@ -94,8 +89,8 @@ Snapshot LiveReport::build(std::chrono::steady_clock::time_point now) {
         const services::FlowLabel label = services::label_flow(*f, registry_);
         SnapshotRow r;
         r.proto = f->is_tcp() ? "tcp" : "udp";
-        r.orig = endpoint(f->orig_addr(), f->orig_port(), f->ip_version());
-        r.resp = endpoint(f->resp_addr(), f->resp_port(), f->ip_version());
+        r.orig = decode::format_endpoint(f->orig_addr(), f->orig_port(), f->ip_version());
+        r.resp = decode::format_endpoint(f->resp_addr(), f->resp_port(), f->ip_version());
         r.service = label.service ? std::string(label.service->name) : "-";
         r.category = std::string(services::to_string(label.category));
         r.state = std::string(flow::to_string(f->tcp.conn_state(

@@ -26,15 +26,6 @@ void append_timestamp(fmt::memory_buffer& out, std::int64_t ts_ns, int decimals)
     }
 }
 
-void append_endpoint(fmt::memory_buffer& out, const decode::IpAddress& a, std::uint16_t port,
-                     std::uint8_t ip_version) {
-    if (ip_version == 4) {
-        fmt::format_to(std::back_inserter(out), "{}:{}", decode::to_string(a, 4), port);
-    } else {
-        fmt::format_to(std::back_inserter(out), "[{}]:{}", decode::to_string(a, 6), port);
-    }
-}
-
 } // namespace
 
 std::string format_tcp_flags(std::uint8_t flags) {
@@ -65,9 +56,11 @@ std::string format_packet_line(const decode::PacketInfo& p, int ts_decimals) {
     append_timestamp(out, p.ts_ns, ts_decimals);
     const bool tcp = p.outcome == decode::Outcome::Tcp;
     out.append(std::string_view(tcp ? " TCP " : " UDP "));
-    append_endpoint(out, p.src, p.sport, p.ip_version);
+    const std::string src = decode::format_endpoint(p.src, p.sport, p.ip_version);
+    out.append(src.data(), src.data() + src.size());
     out.append(std::string_view(" > "));
-    append_endpoint(out, p.dst, p.dport, p.ip_version);
+    const std::string dst = decode::format_endpoint(p.dst, p.dport, p.ip_version);
+    out.append(dst.data(), dst.data() + dst.size());
     out.push_back(' ');
     if (tcp && !p.non_first_fragment && !p.tcp_flags_known) {
         out.append(std::string_view("[|tcp]")); // tcpdump's mark for a header cut short

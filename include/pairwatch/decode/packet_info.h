@@ -24,6 +24,9 @@ struct IpAddress {
 [[nodiscard]] std::string to_string(const IpAddress& a);
 /// As above, but an IPv6 header's IPv4-mapped address stays IPv6 text (::ffff:192.0.2.1).
 [[nodiscard]] std::string to_string(const IpAddress& a, std::uint8_t ip_version);
+/// "192.0.2.1:80" or "[2001:db8::1]:443": how every view writes a socket's endpoint.
+[[nodiscard]] std::string format_endpoint(const IpAddress& a, std::uint16_t port,
+                                          std::uint8_t ip_version);
 
 /// Where a frame ended up. Every frame read gets exactly one, so the counts add up.
 enum class Outcome : std::uint8_t {

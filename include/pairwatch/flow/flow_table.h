@@ -89,6 +89,9 @@ private:
     void end(std::uint32_t slot, EndReason why);
     void expire(std::int64_t now_ns);
     void evict_one();
+    /// Slot + 1 of the flow idle longest across the lists' heads; 0 when the table is empty.
+    [[nodiscard]] std::uint32_t longest_idle() const;
+    [[nodiscard]] static EndReason closed_reason(const Flow& flow);
     [[nodiscard]] List list_of(const Flow& flow) const;
     [[nodiscard]] std::int64_t timeout_of(List list) const;
     [[nodiscard]] std::int64_t deadline_of(List list, const Flow& flow) const;
