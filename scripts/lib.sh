@@ -5,10 +5,10 @@ PAIRWATCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PAIRWATCH_ROOT
 
 # What building pairwatch needs.
-BUILD_PACKAGES=(g++ cmake ninja-build pkg-config libpcap-dev libfmt-dev libspdlog-dev libabsl-dev)
+BUILD_PACKAGES=(g++ cmake ninja-build pkg-config libpcap-dev libfmt-dev libspdlog-dev libabsl-dev libncurses-dev)
 # What the tests need besides: tshark for the differential tests, tcpdump and the servers and
 # clients of the live tests in network namespaces.
-TEST_PACKAGES=(libgtest-dev nlohmann-json3-dev tshark tcpdump iproute2 curl python3)
+TEST_PACKAGES=(libgtest-dev nlohmann-json3-dev tshark tcpdump iproute2 curl python3 tmux)
 
 # ensure_packages PKG...: installs the ones not installed yet (as root), or says how.
 ensure_packages() {

@@ -8,17 +8,21 @@
 #include "pairwatch/flow/flow_table.h"
 #include "pairwatch/report/decode_summary.h"
 #include "pairwatch/report/flow_summary.h"
+#include "pairwatch/report/console_view.h"
 #include "pairwatch/report/live_report.h"
 #include "pairwatch/report/packet_printer.h"
 #include "pairwatch/services/client_port.h"
 #include "pairwatch/services/proto.h"
 #include "pairwatch/services/service_registry.h"
+#include "pairwatch/watch/server_inventory.h"
+#include "report_driver.h"
 
 #include <unistd.h>
 
 #include <filesystem>
 #include <random>
 #include <fmt/format.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
 namespace pairwatch::app {
@@ -45,6 +49,9 @@ public:
     void add(flow::FlowSink* sink) { sinks_.push_back(sink); }
     void on_flow_end(const flow::Flow& flow, flow::EndReason why) override {
         for (auto* s : sinks_) s->on_flow_end(flow, why);
+    }
+    void on_answer(const flow::Flow& flow) override {
+        for (auto* s : sinks_) s->on_answer(flow);
     }
     void on_finish() override {
         for (auto* s : sinks_) s->on_finish();
@@ -146,23 +153,60 @@ int run(const Config& config) {
     flow::FlowTable table(table_options, client_rule, &sinks);
     consumers.push_back(&table);
 
-    // A live capture's rolling report, as plain text blocks (the full-screen view is next).
+    // The rolling report: a live capture and a paced replay report by capture time; a file
+    // read at full speed only when --interval was given, by wall time.
+    const bool rolling = !config.quiet && !config.packets && config.interval_s > 0 &&
+                         (info.live || config.replay_speed > 0 || config.interval_given);
+    const bool stdout_taken = json && json->output().is_stdout();
+    watch::ServerInventory inventory;
     std::unique_ptr<report::LiveReport> live;
-    std::function<void()> print_report;
-    if (info.live && !config.quiet && !config.packets && config.interval_s > 0) {
-        live = std::make_unique<report::LiveReport>(table, registry, config.interval_s);
-        consumers.push_back(live.get());
-        std::FILE* out = json && json->output().is_stdout() ? stderr : stdout;
-        print_report = [&live, out, name = info.name] {
-            if (auto s = live->take()) {
-                const std::string text = report::format_snapshot(*s, name) + "\n";
-                std::fwrite(text.data(), 1, text.size(), out);
-                std::fflush(out);
+    std::unique_ptr<report::ConsoleView> console;
+    report::HeaderInfo header{info.name, info.live, info.live ? 0 : config.replay_speed, {}};
+    if (rolling) {
+        sinks.add(&inventory);
+        report::LiveReportOptions options;
+        options.interval_s = config.interval_s;
+        options.clock = info.live || config.replay_speed > 0 ? report::LiveReportOptions::Clock::Capture
+                                                             : report::LiveReportOptions::Clock::Wall;
+        options.lossless = !info.live;
+        if (!stdout_taken && ::isatty(STDOUT_FILENO) != 0) {
+            try {
+                console = std::make_unique<report::ConsoleView>(report::ConsoleOptions{
+                    config.color && std::getenv("NO_COLOR") == nullptr, header});
+                options.top = 64;
+            } catch (const report::ConsoleError& e) {
+                spdlog::warn("no full-screen view ({}): printing the report as text", e.what());
             }
-        };
+        }
+        live = std::make_unique<report::LiveReport>(table, registry, &inventory, options);
+        sinks.add(live.get());
+        consumers.push_back(live.get());
+        const bool by_capture_time = options.clock == report::LiveReportOptions::Clock::Capture;
+        table.set_report(live.get(), by_capture_time ? to_ns(config.interval_s) : 0, !info.live);
     }
-    Pipeline pipeline(std::move(source), consumers);
-    const RunResult result = pipeline.run(print_report);
+    // Diagnostics wait while the screen is taken, then follow the summary.
+    std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> held_logs;
+    std::vector<spdlog::sink_ptr> log_sinks;
+    if (console) {
+        held_logs = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(200);
+        held_logs->set_pattern("pairwatch: %l: %v");
+        log_sinks = spdlog::default_logger()->sinks();
+        spdlog::default_logger()->sinks() = {held_logs};
+    }
+    PipelineOptions pipeline_options;
+    pipeline_options.replay_speed = config.replay_speed;
+    Pipeline pipeline(std::move(source), consumers, pipeline_options);
+    if (live) live->set_waker(&pipeline.waker());
+    std::FILE* progress_out = ::isatty(STDERR_FILENO) != 0 ? stderr : nullptr;
+    ReportDriver driver(pipeline, live.get(), std::move(console),
+                        rolling ? (stdout_taken ? stderr : stdout) : nullptr, header, progress_out);
+    const RunResult result = pipeline.run(&driver);
+    driver.finish();
+    driver.close_console();
+    if (held_logs) {
+        spdlog::default_logger()->sinks() = log_sinks;
+        for (const std::string& line : held_logs->last_formatted()) std::fputs(line.c_str(), stderr);
+    }
 
     if (result.source_warning) spdlog::warn("{}", *result.source_warning);
     const bool output_closed = (printer && printer->wants_stop()) ||
@@ -175,7 +219,9 @@ int run(const Config& config) {
             text = "\n" + report::format_decode_counters(result.decode, result.fragments);
         } else {
             text = fmt::format("pairwatch: {}{}\n", info.name,
-                               result.interrupted ? " (interrupted)" : "");
+                               result.interrupted ? " (interrupted)"
+                               : result.quit    ? " (quit)"
+                                                : "");
             text += summary.text();
             const auto& ts = table.stats();
             text += fmt::format("table: {} flows created, peak {} open, {} evicted; {} packets in "

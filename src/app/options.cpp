@@ -19,6 +19,8 @@ enum LongOnly : int {
     kOptHashSeed,
     kOptServices,
     kOptInterval,
+    kOptReplaySpeed,
+    kOptNoColor,
 };
 
 int parse_int(const char* text, const char* option, long min, long max) {
@@ -32,15 +34,20 @@ int parse_int(const char* text, const char* option, long min, long max) {
     return static_cast<int>(value);
 }
 
-double parse_seconds(const char* text, const char* option, double min, double max) {
+double parse_number(const char* text, const char* option, double min, double max,
+                    std::string_view what) {
     double value = 0;
     const std::string_view s(text);
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
     if (ec != std::errc{} || end != s.data() + s.size() || !(value >= min && value <= max)) {
         throw UsageError(
-            fmt::format("{}: '{}' is not a number of seconds from {} to {}", option, text, min, max));
+            fmt::format("{}: '{}' is not {} from {} to {}", option, text, what, min, max));
     }
     return value;
+}
+
+double parse_seconds(const char* text, const char* option, double min, double max) {
+    return parse_number(text, option, min, max, "a number of seconds");
 }
 
 std::uint64_t parse_u64(const char* text, const char* option) {
@@ -86,8 +93,14 @@ Output:
   --json FILE       one JSON object per ended conversation ("-" for standard output)
   --packets         print one line per TCP/UDP packet, then the decode counters:
                       FRAME TS PROTO SRC:SPORT > DST:DPORT FLAGS LEN [frag]
-  --interval S      a live capture prints its report every S seconds (default 1; 0: only
-                    the final summary)
+  --interval S      the rolling report every S seconds (default 1; 0: only the final
+                    summary). On a terminal it is a full-screen view (keys: v view, s sort,
+                    p pause, ? help, q quit); otherwise a plain-text block per interval.
+                    A live capture or a --replay-speed replay always reports; a file read
+                    at full speed reports every S seconds of wall time only when given
+  --replay-speed X  replay a file in capture time, X times faster (1: as recorded), with
+                    the rolling report as if it were live
+  --no-color        no colour in the full-screen view (also when NO_COLOR is set)
   -q                no report or summary (for scripts)
 
   -h, --help        this text
@@ -107,6 +120,8 @@ Config parse_options(int argc, char** argv) {
         {"hash-seed", required_argument, nullptr, kOptHashSeed},
         {"services", required_argument, nullptr, kOptServices},
         {"interval", required_argument, nullptr, kOptInterval},
+        {"replay-speed", required_argument, nullptr, kOptReplaySpeed},
+        {"no-color", no_argument, nullptr, kOptNoColor},
         {"help", no_argument, nullptr, 'h'},
         {"version", no_argument, nullptr, 'V'},
         {nullptr, 0, nullptr, 0},
@@ -171,6 +186,13 @@ Config parse_options(int argc, char** argv) {
             break;
         case kOptInterval:
             c.interval_s = parse_seconds(optarg, "--interval", 0, 3600);
+            c.interval_given = true;
+            break;
+        case kOptReplaySpeed:
+            c.replay_speed = parse_number(optarg, "--replay-speed", 0.000001, 1e9, "a speed factor");
+            break;
+        case kOptNoColor:
+            c.color = false;
             break;
         case 'h':
             c.action = Action::Help;
@@ -207,6 +229,9 @@ Config parse_options(int argc, char** argv) {
         throw UsageError("-r and -i both given: read a file or capture live, not both");
     }
     if (c.read_file.empty() && c.interface.empty()) c.demo = true;
+    if (c.replay_speed > 0 && !c.interface.empty()) {
+        throw UsageError("--replay-speed paces a file (-r); a live capture runs at its own pace");
+    }
     return c;
 }
 

@@ -1,14 +1,17 @@
 #include "pairwatch/app/pipeline.h"
 
 #include "pairwatch/capture/frame_batch.h"
+#include "pairwatch/capture/replay_pacer.h"
 #include "pairwatch/util/spsc_queue.h"
 
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
-#include <ctime>
 #include <mutex>
 #include <thread>
 
@@ -19,12 +22,58 @@ namespace {
 constexpr std::size_t kBatches = 16;
 using BatchQueue = util::SpscQueue<capture::FrameBatch*, kBatches>;
 
-// A live batch waits at most this long for company before it goes to the decoder.
-constexpr auto kLiveFlushAfter = std::chrono::milliseconds(20);
+// A live (or paced) batch waits at most this long for company before it goes to the decoder.
+constexpr auto kTimelyFlushAfter = std::chrono::milliseconds(20);
+// How often a paced replay that is waiting tells the flow thread the time.
+constexpr auto kPacedTick = std::chrono::milliseconds(50);
+// How often a live capture's kernel counters are refreshed for the report.
+constexpr auto kCountersEvery = std::chrono::seconds(1);
+// A live clock tick trails the wall clock by this much, so that no packet still in the kernel's
+// buffer is stamped before the time the flow table has already moved to.
+constexpr std::int64_t kLiveTickLagNs = 100'000'000;
 // The signal that wakes the capture thread out of a blocking read of standard input.
 constexpr int kWakeSignal = SIGUSR1;
 
 extern "C" void wake_handler(int /*signal*/) {}
+
+std::int64_t realtime_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+/// The stop signals, and SIGWINCH for the console view, taken through a signalfd so nothing
+/// runs in a handler in the middle of a packet; the threads inherit the blocked mask.
+class SignalChannel {
+public:
+    SignalChannel() {
+        sigemptyset(&set_);
+        sigaddset(&set_, SIGINT);
+        sigaddset(&set_, SIGTERM);
+        sigaddset(&set_, SIGWINCH);
+        pthread_sigmask(SIG_BLOCK, &set_, &old_mask_);
+        fd_ = signalfd(-1, &set_, SFD_NONBLOCK | SFD_CLOEXEC);
+    }
+    ~SignalChannel() {
+        if (fd_ >= 0) ::close(fd_);
+        pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+    }
+    SignalChannel(const SignalChannel&) = delete;
+    SignalChannel& operator=(const SignalChannel&) = delete;
+
+    [[nodiscard]] int fd() const { return fd_; }
+    /// The next pending signal, or 0.
+    int take() const {
+        signalfd_siginfo si{};
+        if (::read(fd_, &si, sizeof si) != static_cast<ssize_t>(sizeof si)) return 0;
+        return static_cast<int>(si.ssi_signo);
+    }
+
+private:
+    sigset_t set_{};
+    sigset_t old_mask_{};
+    int fd_ = -1;
+};
 
 } // namespace
 
@@ -34,53 +83,99 @@ struct Pipeline::Shared {
     BatchQueue free;
     std::atomic<bool> stop{false};
     std::atomic<bool> decode_done{false};
-    std::mutex result_mutex; // guards the capture thread's final counters and warning
+    std::atomic<std::uint64_t> frames{0};
+    std::atomic<std::uint64_t> position{0};
+    mutable std::mutex result_mutex; // guards the capture thread's counters and warning
     std::optional<capture::CaptureCounters> counters;
     std::optional<std::string> warning;
 };
 
 Pipeline::Pipeline(std::unique_ptr<capture::PacketSource> source,
-                   std::vector<decode::PacketConsumer*> consumers, decode::DecoderOptions options)
+                   std::vector<decode::PacketConsumer*> consumers, PipelineOptions options)
     : source_(std::move(source)), consumers_(std::move(consumers)),
-      decoder_(source_->info().dlt, options), shared_(std::make_unique<Shared>()) {
+      decoder_(source_->info().dlt, options.decoder),
+      replay_speed_(source_->info().live ? 0 : options.replay_speed),
+      shared_(std::make_unique<Shared>()) {
     for (auto& b : shared_->batches) shared_->free.push(&b);
 }
 
 Pipeline::~Pipeline() = default;
 
+Progress Pipeline::progress() const {
+    return Progress{shared_->frames.load(std::memory_order_relaxed),
+                    shared_->position.load(std::memory_order_relaxed), source_->info().size_bytes};
+}
+
+std::optional<capture::CaptureCounters> Pipeline::capture_counters() const {
+    std::lock_guard lock(shared_->result_mutex);
+    return shared_->counters;
+}
+
 void Pipeline::capture_loop() {
+    using Clock = std::chrono::steady_clock;
     Shared& s = *shared_;
     const bool live = source_->info().live;
+    std::optional<capture::ReplayPacer> pacer;
+    if (replay_speed_ > 0) pacer.emplace(replay_speed_);
+    const bool timely = live || pacer.has_value();
     capture::FrameBatch* batch = *s.free.pop();
-    auto batch_started = std::chrono::steady_clock::now();
+    auto batch_started = Clock::now();
+    auto counters_due = Clock::now();
+    std::uint64_t frames = 0;
     auto send = [&] {
+        s.frames.store(frames, std::memory_order_relaxed);
+        s.position.store(source_->position(), std::memory_order_relaxed);
         s.full.push(batch);
         batch = *s.free.pop();
-        batch_started = std::chrono::steady_clock::now();
+        batch_started = Clock::now();
+    };
+    // Waits for a paced frame's time; while waiting, the flow thread learns the capture time
+    // (never as late as the frame itself, so the frame stays in the interval it belongs to).
+    auto wait_until_due = [&](std::int64_t ts_ns) {
+        const auto due = pacer->due(ts_ns, Clock::now());
+        for (auto now = Clock::now(); now < due && !s.stop.load(); now = Clock::now()) {
+            if (!batch->empty() || now - batch_started >= kPacedTick) {
+                batch->set_clock(std::min(pacer->capture_time(now), ts_ns - 1));
+                send();
+            }
+            std::this_thread::sleep_until(std::min(due, now + kPacedTick));
+        }
     };
     capture::RawFrame frame;
     for (;;) {
         const capture::ReadStatus status = source_->next(frame);
         if (status == capture::ReadStatus::End) break;
         if (status == capture::ReadStatus::Frame) {
+            ++frames;
+            if (pacer) wait_until_due(frame.ts_ns);
             if (!batch->add(frame)) {
                 send();
                 batch->add(frame);
             }
-            if (!live) continue;
         }
+        if (live && Clock::now() >= counters_due) {
+            if (auto c = source_->counters()) {
+                std::lock_guard lock(s.result_mutex);
+                s.counters = c;
+            }
+            counters_due = Clock::now() + kCountersEvery;
+        }
+        if (!timely) continue;
         // A quiet link still sends (empty) batches on each read timeout, so the flow thread
-        // wakes to expire flows and take the report's snapshots.
-        if (status == capture::ReadStatus::Timeout ||
-            (!batch->empty() &&
-             std::chrono::steady_clock::now() - batch_started > kLiveFlushAfter)) {
+        // wakes to expire flows and report by the wall clock.
+        if (status == capture::ReadStatus::Timeout) {
+            batch->set_clock(realtime_ns() - kLiveTickLagNs);
+            send();
+        } else if (!batch->empty() && Clock::now() - batch_started > kTimelyFlushAfter) {
             send();
         }
     }
+    s.frames.store(frames, std::memory_order_relaxed);
+    s.position.store(source_->position(), std::memory_order_relaxed);
     if (!batch->empty()) s.full.push(batch);
     {
         std::lock_guard lock(s.result_mutex);
-        s.counters = source_->counters();
+        if (auto c = source_->counters()) s.counters = c;
         s.warning = source_->warning();
     }
     s.full.close();
@@ -94,6 +189,9 @@ void Pipeline::decode_loop() {
         for (std::size_t i = 0; i < (*batch)->size(); ++i) {
             decoder_.decode((**batch)[i], info);
             for (auto* c : consumers_) c->on_packet(info);
+        }
+        if (const std::int64_t clock = (*batch)->clock_ns(); clock != 0) {
+            for (auto* c : consumers_) c->on_clock(clock);
         }
         for (auto* c : consumers_) c->on_batch_end();
         (*batch)->clear();
@@ -110,18 +208,14 @@ void Pipeline::decode_loop() {
     }
     for (auto* c : consumers_) c->on_end();
     s.decode_done.store(true);
+    waker_.notify();
 }
 
-RunResult Pipeline::run(const std::function<void()>& on_wake) {
+RunResult Pipeline::run(RunHooks* hooks) {
     Shared& s = *shared_;
-    // SIGINT/SIGTERM are taken here with sigtimedwait, never by a handler in the middle of a
-    // packet; the threads inherit the blocked mask.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    sigset_t old_mask;
-    pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
+    RunHooks no_hooks;
+    RunHooks& h = hooks != nullptr ? *hooks : no_hooks;
+    SignalChannel signals;
     struct sigaction wake{};
     wake.sa_handler = wake_handler; // no SA_RESTART: a blocked read returns EINTR
     sigemptyset(&wake.sa_mask);
@@ -132,15 +226,33 @@ RunResult Pipeline::run(const std::function<void()>& on_wake) {
     std::thread capturer([this] { capture_loop(); });
 
     RunResult result;
-    const timespec poll{0, 100'000'000};
-    while (!s.decode_done.load()) {
-        siginfo_t si{};
-        const int sig = sigtimedwait(&stop_signals, &si, &poll);
-        if ((sig == SIGINT || sig == SIGTERM) && !s.stop.exchange(true)) {
-            result.interrupted = true;
-            source_->interrupt();
+    auto request_stop = [&] {
+        if (s.stop.exchange(true)) return;
+        source_->interrupt();
+    };
+    for (;;) {
+        const bool done = s.decode_done.load();
+        if (done && (!h.hold_at_end() || result.quit || result.interrupted)) break;
+        pollfd fds[3] = {{signals.fd(), POLLIN, 0}, {waker_.fd(), POLLIN, 0}, {h.input_fd(), POLLIN, 0}};
+        const nfds_t n = h.input_fd() >= 0 ? 3 : 2;
+        ::poll(fds, n, 100);
+        if ((fds[0].revents & POLLIN) != 0) {
+            while (const int sig = signals.take()) {
+                if (sig == SIGWINCH) {
+                    h.on_resize();
+                } else {
+                    result.interrupted = true;
+                    request_stop();
+                }
+            }
         }
-        if (on_wake) on_wake();
+        if ((fds[1].revents & POLLIN) != 0) waker_.drain();
+        if (n == 3 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) != 0) h.on_input();
+        if (h.wants_quit() && !result.quit) {
+            result.quit = true;
+            request_stop();
+        }
+        h.on_wake();
         if (s.stop.load() && !s.decode_done.load()) {
             pthread_kill(capturer.native_handle(), kWakeSignal); // unblock a read of stdin
         }
@@ -148,7 +260,6 @@ RunResult Pipeline::run(const std::function<void()>& on_wake) {
     capturer.join();
     decoder.join();
     sigaction(kWakeSignal, &old_wake, nullptr);
-    pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
 
     result.decode = decoder_.stats();
     result.fragments = decoder_.fragment_stats();

@@ -23,6 +23,13 @@ bool is_syn_ack(const decode::PacketInfo& p) {
     return p.outcome == decode::Outcome::Tcp && !p.non_first_fragment &&
            (p.tcp_flags & (kSyn | kAck)) == (kSyn | kAck);
 }
+/// Whether a packet from the responder shows a server: a SYN-ACK or data over TCP (a RST alone
+/// refuses), anything over UDP.
+bool answers(const Flow& f, const decode::PacketInfo& p) {
+    if (!f.is_tcp()) return true;
+    if (is_syn_ack(p)) return true;
+    return p.payload_len > 0 && (p.tcp_flags & decode::tcp_flag::kRst) == 0;
+}
 } // namespace
 
 std::size_t FlowTable::SlotHash::operator()(std::uint32_t slot) const {
@@ -212,6 +219,10 @@ void FlowTable::update(Flow& f, const decode::PacketInfo& packet, bool from_b) {
         f.last_ns = packet.ts_ns;
     }
     if (packet.non_first_fragment) return; // no transport header: counted, nothing more
+    if (!f.answered() && side != f.orig_side() && answers(f, packet)) {
+        f.answered_ = 1;
+        if (sink_ != nullptr) sink_->on_answer(f);
+    }
     if (!f.is_tcp()) {
         f.tcp.on_udp_packet(side);
     } else if (c.packets == 1 && f.counters[side ^ 1].packets == 0 &&
@@ -223,11 +234,28 @@ void FlowTable::update(Flow& f, const decode::PacketInfo& packet, bool from_b) {
     }
 }
 
-void FlowTable::on_packet(const decode::PacketInfo& packet) {
-    if (packet.ts_ns > now_ns_) {
-        now_ns_ = packet.ts_ns;
-        expire(now_ns_);
+void FlowTable::move_clock(std::int64_t now_ns, bool by_packet) {
+    if (report_ != nullptr) {
+        while (report_clock_.next() <= now_ns) {
+            const std::int64_t at = report_clock_.next();
+            now_ns_ = at;
+            expire(at);
+            report_->on_report_due(at, false);
+            report_clock_.advance();
+        }
     }
+    now_ns_ = now_ns;
+    expire(now_ns_);
+    if (by_packet) report_clock_.on_packet(now_ns);
+}
+
+void FlowTable::set_report(ReportListener* listener, std::int64_t interval_ns, bool compress_quiet) {
+    report_ = listener;
+    report_clock_ = ReportClock(interval_ns, compress_quiet);
+}
+
+void FlowTable::on_packet(const decode::PacketInfo& packet) {
+    if (packet.ts_ns > now_ns_) move_clock(packet.ts_ns, true);
     if (!packet.has_ports()) {
         ++stats_.packets_not_in_flows;
         return;
@@ -265,12 +293,11 @@ void FlowTable::on_packet(const decode::PacketInfo& packet) {
 }
 
 void FlowTable::advance_time(std::int64_t now_ns) {
-    if (now_ns <= now_ns_) return;
-    now_ns_ = now_ns;
-    expire(now_ns_);
+    if (now_ns > now_ns_) move_clock(now_ns, false);
 }
 
 void FlowTable::on_end() {
+    if (report_ != nullptr) report_->on_report_due(now_ns_, true);
     // Oldest first, so the records come out in a stable order.
     for (;;) {
         const std::uint32_t oldest = longest_idle();
@@ -286,6 +313,11 @@ void FlowTable::on_end() {
 
 void FlowTable::for_each(const std::function<void(const Flow&)>& visit) const {
     for (std::uint32_t slot : index_) visit(slots_[slot]);
+}
+
+void FlowTable::for_each_slot(
+    const std::function<void(std::uint32_t slot, const Flow&)>& visit) const {
+    for (std::uint32_t slot : index_) visit(slot, slots_[slot]);
 }
 
 std::size_t FlowTable::memory_bytes() const {

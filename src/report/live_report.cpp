@@ -1,125 +1,358 @@
 #include "pairwatch/report/live_report.h"
 
-#include "pairwatch/services/flow_label.h"
+#include "pairwatch/services/proto.h"
 
 #include <algorithm>
-#include <fmt/format.h>
+#include <limits>
+#include <utility>
+
+#include <absl/container/flat_hash_map.h>
 
 namespace pairwatch::report {
 
 namespace {
 
-std::string human_rate(double per_s, std::string_view unit) {
-    if (per_s >= 1e9) return fmt::format("{:.1f} G{}", per_s / 1e9, unit);
-    if (per_s >= 1e6) return fmt::format("{:.1f} M{}", per_s / 1e6, unit);
-    if (per_s >= 1e3) return fmt::format("{:.1f} k{}", per_s / 1e3, unit);
-    return fmt::format("{:.0f} {}", per_s, unit);
+constexpr std::size_t kPortsPerProto = 65537; // every port, then the "unnamed" bucket
+constexpr std::size_t kUnnamed = 65536;
+constexpr std::int64_t kNoFlow = std::numeric_limits<std::int64_t>::min();
+constexpr std::size_t kMaxServiceRows = 200;
+
+double seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
+
+std::uint64_t ip_bytes(const flow::Flow& f) {
+    return f.orig().ip_bytes.get() + f.resp().ip_bytes.get(); // as the summary counts
 }
+std::uint64_t packets(const flow::Flow& f) {
+    return f.orig().packets.get() + f.resp().packets.get();
+}
+
+/// The K largest by some value, without sorting everything.
+template <typename T> class TopK {
+public:
+    explicit TopK(std::size_t k) : k_(k) { items_.reserve(k + 1); }
+    void offer(double value, T item) {
+        if (k_ == 0) return;
+        if (items_.size() < k_) {
+            items_.emplace_back(value, item);
+            std::push_heap(items_.begin(), items_.end(), greater);
+        } else if (value > items_.front().first) {
+            std::pop_heap(items_.begin(), items_.end(), greater);
+            items_.back() = {value, item};
+            std::push_heap(items_.begin(), items_.end(), greater);
+        }
+    }
+    /// Largest first.
+    std::vector<std::pair<double, T>> take() {
+        std::sort(items_.begin(), items_.end(), greater);
+        return std::move(items_);
+    }
+
+private:
+    static bool greater(const std::pair<double, T>& a, const std::pair<double, T>& b) {
+        return a.first > b.first;
+    }
+    std::size_t k_;
+    std::vector<std::pair<double, T>> items_;
+};
+
+/// An open flow that may make a top list, with its bytes in the interval.
+struct Candidate {
+    const flow::Flow* flow;
+    std::uint64_t interval_bytes;
+    // All point into the one array of flow records, so the order is well defined.
+    friend bool operator<(const Candidate& a, const Candidate& b) { return a.flow < b.flow; }
+    friend bool operator==(const Candidate& a, const Candidate& b) { return a.flow == b.flow; }
+};
 
 } // namespace
 
 LiveReport::LiveReport(const flow::FlowTable& table, const services::ServiceRegistry& registry,
-                       double interval_s, std::size_t top)
-    : table_(table), registry_(registry),
-      interval_(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-          std::chrono::duration<double>(interval_s))),
-      top_(top), start_(std::chrono::steady_clock::now()), last_(start_), next_(start_ + interval_) {}
+                       const watch::ServerInventory* inventory, LiveReportOptions options,
+                       const util::Waker* waker)
+    : table_(table), registry_(registry), inventory_(inventory), options_(options), waker_(waker),
+      ended_services_(2 * kPortsPerProto) {
+    wall_prev_ = std::chrono::steady_clock::now();
+    wall_next_ = wall_prev_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                  std::chrono::duration<double>(options_.interval_s));
+}
 
 void LiveReport::on_packet(const decode::PacketInfo& packet) {
+    if (!seen_packet_) {
+        seen_packet_ = true;
+        first_ts_ = packet.ts_ns;
+        // The first interval starts at the boundary before the first packet, as the clock's do.
+        const auto interval_ns = static_cast<std::int64_t>(options_.interval_s * 1e9);
+        prev_at_ = packet.ts_ns;
+        if (options_.clock == LiveReportOptions::Clock::Capture && interval_ns > 0) {
+            std::int64_t q = packet.ts_ns / interval_ns;
+            if (packet.ts_ns % interval_ns < 0) --q;
+            prev_at_ = q * interval_ns;
+        }
+    }
+    last_ts_ = std::max(last_ts_, packet.ts_ns);
     ++packets_;
     ++interval_packets_;
     interval_bytes_ += packet.wire_len;
+    if (packet.outcome == decode::Outcome::Malformed) ++malformed_;
+    if (packet.outcome == decode::Outcome::Truncated) ++truncated_;
 }
 
 void LiveReport::on_batch_end() {
+    if (options_.clock != LiveReportOptions::Clock::Wall || options_.interval_s <= 0) return;
     const auto now = std::chrono::steady_clock::now();
-    if (now < next_) return;
-    Snapshot s = build(now);
-    last_ = now;
-    next_ = now + interval_;
-    interval_packets_ = interval_bytes_ = 0;
-    std::lock_guard lock(mutex_);
-    ready_ = std::move(s);
+    if (now < wall_next_) return;
+    publish(build(last_ts_, false));
+    const auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(options_.interval_s));
+    wall_prev_ = now;
+    wall_next_ = now + interval;
 }
 
-std::optional<Snapshot> LiveReport::take() {
-    std::lock_guard lock(mutex_);
-    std::optional<Snapshot> s = std::move(ready_);
-    ready_.reset();
-    return s;
+void LiveReport::on_report_due(std::int64_t at_ns, bool final) {
+    publish(build(final ? std::max(at_ns, last_ts_) : at_ns, final));
 }
 
-Snapshot LiveReport::build(std::chrono::steady_clock::time_point now) {
-    using Seconds = std::chrono::duration<double>;
+std::size_t LiveReport::service_bucket(const flow::Flow& f) const {
+    const std::size_t base = f.is_tcp() ? 0 : kPortsPerProto;
+    const auto proto = f.is_tcp() ? services::Proto::Tcp : services::Proto::Udp;
+    // As label_flow names it: the responder's port, else the originator's.
+    if (registry_.has_service(proto, f.resp_port())) return base + f.resp_port();
+    if (registry_.has_service(proto, f.orig_port())) return base + f.orig_port();
+    return base + kUnnamed;
+}
+
+std::uint64_t LiveReport::interval_bytes_of(std::uint32_t slot, const flow::Flow& f) const {
+    const std::uint64_t now = ip_bytes(f);
+    if (slot < seen_first_.size() && seen_first_[slot] == f.first_ns && seen_bytes_[slot] <= now) {
+        return now - seen_bytes_[slot];
+    }
+    return now; // new since the last snapshot
+}
+
+void LiveReport::on_flow_end(const flow::Flow& f, flow::EndReason /*why*/) {
+    const std::uint32_t slot = table_.slot_of(f);
+    const std::uint64_t ib = interval_bytes_of(slot, f);
+    if (slot < seen_first_.size()) seen_first_[slot] = kNoFlow;
+    const std::size_t bucket = service_bucket(f);
+    Totals& t = ended_services_[bucket];
+    if (t.interval_bytes == 0 && ib > 0) touched_.push_back(bucket);
+    t.flows += 1;
+    t.packets += packets(f);
+    t.bytes += ip_bytes(f);
+    t.interval_bytes += ib;
+    Totals& c = ended_categories_[static_cast<std::size_t>(services::category_of(f.resp_port()))];
+    c.flows += 1;
+    c.packets += packets(f);
+    c.bytes += ip_bytes(f);
+    c.interval_bytes += ib;
+}
+
+Snapshot LiveReport::build(std::int64_t at_ns, bool final) {
     Snapshot s;
-    s.wall_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
-    s.elapsed_s = Seconds(now - start_).count();
-    s.interval_s = Seconds(now - last_).count();
+    s.at_ns = at_ns;
+    s.final = final;
+    s.elapsed_s = seen_packet_ ? seconds(at_ns - first_ts_) : 0;
+    if (options_.clock == LiveReportOptions::Clock::Wall) {
+        s.interval_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_prev_).count();
+    } else {
+        s.interval_s = seen_packet_ ? seconds(at_ns - prev_at_) : 0;
+        prev_at_ = at_ns;
+    }
+    const double per_s = s.interval_s > 0 ? 8 / s.interval_s : 0; // bytes -> bit/s
     s.interval_packets = interval_packets_;
     s.interval_bytes = interval_bytes_;
+    interval_packets_ = interval_bytes_ = 0;
     s.packets = packets_;
+    s.malformed = malformed_;
+    s.truncated = truncated_;
     const auto& ts = table_.stats();
     s.flows_active = ts.active;
     s.flows_total = ts.flows_created;
     s.evicted = ts.ended[static_cast<std::size_t>(flow::EndReason::Evicted)];
 
-    // The top conversations by bytes: a bounded partial selection over the open flows.
-    std::vector<const flow::Flow*> top;
-    top.reserve(top_ + 1);
-    const auto bytes_of = [](const flow::Flow* f) {
-        return f->orig().ip_bytes.get() + f->resp().ip_bytes.get(); // as the summary counts
-    };
-    const auto more = [&](const flow::Flow* a, const flow::Flow* b) { return bytes_of(a) > bytes_of(b); };
-    std::int64_t newest_ns = 0;
-    table_.for_each([&](const flow::Flow& f) {
-        newest_ns = std::max(newest_ns, f.last_ns);
-        if (top.size() < top_) {
-            top.push_back(&f);
-            std::push_heap(top.begin(), top.end(), more);
-        } else if (top_ > 0 && bytes_of(&f) > bytes_of(top.front())) {
-            std::pop_heap(top.begin(), top.end(), more);
-            top.back() = &f;
-            std::push_heap(top.begin(), top.end(), more);
+    // One pass over the open flows: their part of every total, and the top rows.
+    std::vector<Totals> services = ended_services_;
+    std::array<Totals, 3> categories = ended_categories_;
+    OpenServers open_servers;
+    TopK<Candidate> by_bytes(options_.top), by_packets(options_.top), by_rate(options_.top),
+        by_age(options_.top);
+    const std::size_t slots = table_.slot_count();
+    if (seen_first_.size() < slots) {
+        seen_first_.resize(slots, kNoFlow);
+        seen_bytes_.resize(slots, 0);
+    }
+    table_.for_each_slot([&](std::uint32_t slot, const flow::Flow& f) {
+        const std::uint64_t bytes = ip_bytes(f);
+        const std::uint64_t pk = packets(f);
+        const std::uint64_t ib = interval_bytes_of(slot, f);
+        seen_bytes_[slot] = bytes;
+        seen_first_[slot] = f.first_ns;
+        for (Totals* t : {&services[service_bucket(f)],
+                          &categories[static_cast<std::size_t>(services::category_of(f.resp_port()))]}) {
+            t->flows += 1;
+            t->active += 1;
+            t->packets += pk;
+            t->bytes += bytes;
+            t->interval_bytes += ib;
+        }
+        const Candidate c{&f, ib};
+        by_bytes.offer(static_cast<double>(bytes), c);
+        by_packets.offer(static_cast<double>(pk), c);
+        if (ib > 0) by_rate.offer(static_cast<double>(ib), c);
+        by_age.offer(-static_cast<double>(f.first_ns), c);
+        if (inventory_ != nullptr && f.answered()) {
+            OpenServer& o = open_servers[watch::ServerInventory::server_of(f)];
+            o.active += 1;
+            o.packets += pk;
+            o.bytes_to += f.orig().ip_bytes.get();
+            o.bytes_from += f.resp().ip_bytes.get();
         }
     });
-    std::sort(top.begin(), top.end(), more);
-    for (const flow::Flow* f : top) {
-        const services::FlowLabel label = services::label_flow(*f, registry_);
-        SnapshotRow r;
-        r.proto = f->is_tcp() ? "tcp" : "udp";
-        r.orig = decode::format_endpoint(f->orig_addr(), f->orig_port(), f->ip_version());
-        r.resp = decode::format_endpoint(f->resp_addr(), f->resp_port(), f->ip_version());
-        r.service = label.service ? std::string(label.service->name) : "-";
-        r.category = std::string(services::to_string(label.category));
-        r.state = std::string(flow::to_string(f->tcp.conn_state(
-            f->orig_side(), f->is_tcp(), f->orig().payload_bytes, f->resp().payload_bytes)));
-        r.packets = f->orig().packets.get() + f->resp().packets.get();
-        r.bytes = bytes_of(f);
-        r.age_s = static_cast<double>(newest_ns - f->first_ns) / 1e9;
-        s.top.push_back(std::move(r));
+
+    // Flow rows: the union of the four top lists.
+    std::vector<Candidate> chosen;
+    for (auto* top : {&by_bytes, &by_packets, &by_rate, &by_age}) {
+        for (const auto& [value, c] : top->take()) chosen.push_back(c);
     }
+    std::sort(chosen.begin(), chosen.end());
+    chosen.erase(std::unique(chosen.begin(), chosen.end()), chosen.end());
+    s.flows.reserve(chosen.size());
+    for (const Candidate& c : chosen) {
+        const flow::Flow& f = *c.flow;
+        FlowRow r;
+        r.proto = f.is_tcp() ? "tcp" : "udp";
+        r.orig = decode::format_endpoint(f.orig_addr(), f.orig_port(), f.ip_version());
+        r.resp = decode::format_endpoint(f.resp_addr(), f.resp_port(), f.ip_version());
+        r.service = service_name(service_bucket(f));
+        r.category = services::category_of(f.resp_port());
+        r.state = f.tcp.conn_state(f.orig_side(), f.is_tcp(), f.orig().payload_bytes.get(),
+                                   f.resp().payload_bytes.get());
+        r.packets = packets(f);
+        r.bytes = ip_bytes(f);
+        r.rate_bps = static_cast<double>(c.interval_bytes) * per_s;
+        r.age_s = seconds(at_ns - f.first_ns);
+        s.flows.push_back(std::move(r));
+    }
+    std::sort(s.flows.begin(), s.flows.end(),
+              [](const FlowRow& a, const FlowRow& b) { return a.bytes > b.bytes; });
+
+    // Services and categories: everything seen, open or ended.
+    for (std::size_t b = 0; b < services.size(); ++b) {
+        const Totals& t = services[b];
+        if (t.flows == 0) continue;
+        TotalsRow r;
+        r.name = service_name(b);
+        r.proto = b < kPortsPerProto ? "tcp" : "udp";
+        if (b % kPortsPerProto != kUnnamed) {
+            r.category = services::category_of(static_cast<std::uint16_t>(b % kPortsPerProto));
+        }
+        r.flows = t.flows;
+        r.active = t.active;
+        r.packets = t.packets;
+        r.bytes = t.bytes;
+        r.rate_bps = static_cast<double>(t.interval_bytes) * per_s;
+        s.services.push_back(std::move(r));
+    }
+    std::sort(s.services.begin(), s.services.end(), [](const TotalsRow& a, const TotalsRow& b) {
+        return a.bytes != b.bytes ? a.bytes > b.bytes : a.flows > b.flows;
+    });
+    if (s.services.size() > kMaxServiceRows) s.services.resize(kMaxServiceRows);
+    for (std::size_t c = 0; c < categories.size(); ++c) {
+        const auto cat = static_cast<services::PortCategory>(c);
+        TotalsRow r;
+        r.name = std::string(services::to_string(cat));
+        r.category = cat;
+        r.flows = categories[c].flows;
+        r.active = categories[c].active;
+        r.packets = categories[c].packets;
+        r.bytes = categories[c].bytes;
+        r.rate_bps = static_cast<double>(categories[c].interval_bytes) * per_s;
+        s.categories.push_back(std::move(r));
+    }
+    for (std::size_t b : touched_) ended_services_[b].interval_bytes = 0;
+    touched_.clear();
+    for (Totals& t : ended_categories_) t.interval_bytes = 0;
+
+    if (inventory_ != nullptr) add_servers(s, open_servers);
     return s;
 }
 
-std::string format_snapshot(const Snapshot& s, const std::string& source) {
-    const std::int64_t secs = s.wall_ns / 1'000'000'000;
-    const auto micros = (s.wall_ns % 1'000'000'000) / 1000;
-    const double dt = s.interval_s > 0 ? s.interval_s : 1;
-    std::string out = fmt::format("=== {}.{:06} pairwatch {}, up {:.0f} s\n", secs, micros, source,
-                                  s.elapsed_s);
-    out += fmt::format("{}, {} | {} packets read | flows {} active, {} total, {} evicted\n",
-                       human_rate(static_cast<double>(s.interval_packets) / dt, "pkt/s"),
-                       human_rate(static_cast<double>(s.interval_bytes) * 8 / dt, "bit/s"),
-                       s.packets, s.flows_active, s.flows_total, s.evicted);
-    out += fmt::format("{:<3} {:>24}   {:<24} {:<10} {:<10} {:<6} {:>8} {:>12} {:>8}\n", "", "originator",
-                       "responder", "service", "category", "state", "packets", "bytes", "age");
-    for (const auto& r : s.top) {
-        out += fmt::format("{:<3} {:>24} > {:<24} {:<10} {:<10} {:<6} {:>8} {:>12} {:>7.1f}s\n", r.proto,
-                           r.orig, r.resp, r.service, r.category, r.state, r.packets, r.bytes, r.age_s);
+std::string LiveReport::service_name(std::size_t bucket) const {
+    const std::size_t port = bucket % kPortsPerProto;
+    if (port == kUnnamed) return "-";
+    const auto proto = bucket < kPortsPerProto ? services::Proto::Tcp : services::Proto::Udp;
+    const auto service = registry_.lookup(proto, static_cast<std::uint16_t>(port));
+    return service ? std::string(service->name) : "-";
+}
+
+void LiveReport::add_servers(Snapshot& s, const OpenServers& open) const {
+    struct Entry {
+        const watch::ServerKey* key;
+        const watch::ServerRecord* record;
+        OpenServer open;
+    };
+    TopK<Entry> top(options_.top);
+    inventory_->for_each([&](const watch::ServerKey& key, const watch::ServerRecord& record) {
+        OpenServer o;
+        if (auto it = open.find(key); it != open.end()) o = it->second;
+        const auto bytes = record.bytes_to + record.bytes_from + o.bytes_to + o.bytes_from;
+        top.offer(static_cast<double>(bytes), Entry{&key, &record, o});
+    });
+    s.servers_total = inventory_->size();
+    for (const auto& [bytes, e] : top.take()) {
+        const watch::ServerKey& k = *e.key;
+        const watch::ServerRecord& r = *e.record;
+        ServerRow row;
+        row.endpoint = decode::format_endpoint(k.addr, k.port, k.ip_version);
+        row.proto = k.proto == decode::kIpProtoTcp ? "tcp" : "udp";
+        const auto proto = k.proto == decode::kIpProtoTcp ? services::Proto::Tcp : services::Proto::Udp;
+        const auto service = registry_.lookup(proto, k.port);
+        row.service = service ? std::string(service->name) : "-";
+        row.category = services::category_of(k.port);
+        row.clients = r.client_count;
+        row.clients_capped = r.client_count >= watch::ServerInventory::kMaxClients;
+        for (const auto& c : r.first_clients) row.first_clients.push_back(decode::to_string(c, k.ip_version));
+        row.flows = r.flows;
+        row.active = e.open.active;
+        row.packets = r.packets + e.open.packets;
+        row.bytes_to = r.bytes_to + e.open.bytes_to;
+        row.bytes_from = r.bytes_from + e.open.bytes_from;
+        row.first_seen_s = seconds(s.at_ns - r.first_ns);
+        row.last_seen_s = e.open.active > 0 ? 0 : seconds(std::max<std::int64_t>(0, s.at_ns - r.last_ns));
+        s.servers.push_back(std::move(row));
     }
-    return out;
+}
+
+void LiveReport::publish(Snapshot s) {
+    std::unique_lock lock(mutex_);
+    if (queue_.size() >= kQueued) {
+        if (options_.lossless && !abandoned_) {
+            space_.wait(lock, [this] { return queue_.size() < kQueued || abandoned_; });
+        }
+        while (queue_.size() >= kQueued) {
+            queue_.pop_front();
+            ++skipped_;
+        }
+    }
+    queue_.push_back(std::move(s));
+    lock.unlock();
+    if (waker_ != nullptr) waker_->notify();
+}
+
+std::optional<Snapshot> LiveReport::take() {
+    std::lock_guard lock(mutex_);
+    if (queue_.empty()) return std::nullopt;
+    Snapshot s = std::move(queue_.front());
+    queue_.pop_front();
+    s.skipped_before = std::exchange(skipped_, 0);
+    space_.notify_one();
+    return s;
+}
+
+void LiveReport::abandon() {
+    std::lock_guard lock(mutex_);
+    abandoned_ = true;
+    space_.notify_all();
 }
 
 } // namespace pairwatch::report

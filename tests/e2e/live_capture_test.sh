@@ -91,8 +91,10 @@ cat "$work/report.txt"
 expect_in() {
     if grep -Eq "$1" "$work/report.txt"; then echo "ok: $2"; else echo "FAIL: $2 (no line matching $1)"; fail=1; fi
 }
-expect_in '^=== [0-9]+\.[0-9]{6} pairwatch veth-srv, up [0-9]+ s$' "a report block with its timestamp line"
-expect_in 'pkt/s, .*bit/s \| [0-9]+ packets read \| flows [0-9]+ active' "the report's header line"
-expect_in '^ *tcp +10\.99\.0\.2:[0-9]+ > 10\.99\.0\.1:8080 +http-alt +registered ' "the conversation in a report block"
+expect_in '^=== [0-9]+\.[0-9]{3}$' "a report block with its timestamp line"
+expect_in '^pairwatch  veth-srv \(live\)  [0-9-]+ [0-9:]+  up [0-9]+s$' "the report's title line"
+expect_in '^[0-9.k]+ pkt/s  [0-9.kM]+b/s  \| packets [0-9]+  kernel drops 0  interface drops 0  malformed 0' "the report's rate and drop line"
+expect_in '^tcp +10\.99\.0\.2:[0-9]+ +10\.99\.0\.1:8080 +http-alt +registered +S[F1] ' "the conversation in a report block"
+expect_in '^10\.99\.0\.1:8080 +tcp +http-alt +registered +1 +1 ' "the web server in the servers view, with its one client"
 expect_in '^ *tcp +10\.99\.0\.2:[0-9]+ > 10\.99\.0\.1:8080 +http-alt +S[F1]' "the conversation in the final summary"
 exit $fail

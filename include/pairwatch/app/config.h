@@ -43,7 +43,10 @@ struct Config {
     // Output.
     bool packets = false; // --packets: one line per TCP/UDP packet, then the decode counters
     bool quiet = false;   // -q
-    double interval_s = 1; // --interval: a live capture's report every S seconds; 0: none
+    double interval_s = 1; // --interval: the rolling report every S seconds; 0: none
+    bool interval_given = false; // a file read at full speed reports every interval only if asked
+    double replay_speed = 0;     // --replay-speed X: a file replayed in capture time, X times faster
+    bool color = true;           // --no-color (NO_COLOR in the environment is checked at start)
     std::optional<std::string> json_file; // --json FILE ("-" = stdout)
 };
 

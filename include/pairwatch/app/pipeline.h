@@ -1,13 +1,14 @@
 // The threads: capture reads frames into batches, the decoding thread decodes them and feeds
-// the consumers, and the calling thread waits for signals (and, later, drives the report).
+// the consumers, and the calling thread waits for signals, keys and report snapshots.
 #pragma once
 
 #include "pairwatch/capture/packet_source.h"
 #include "pairwatch/decode/decode_stats.h"
 #include "pairwatch/decode/decoder.h"
 #include "pairwatch/decode/packet_consumer.h"
+#include "pairwatch/util/waker.h"
 
-#include <functional>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,20 +22,57 @@ struct RunResult {
     std::optional<capture::CaptureCounters> capture;
     std::optional<std::string> source_warning;
     bool interrupted = false; // SIGINT or SIGTERM ended the run
+    bool quit = false;        // the user quit the console view
+};
+
+/// What the calling thread does while the pipeline runs: the console report's keys, redraws
+/// and progress line. Every call is on the thread that called Pipeline::run.
+class RunHooks {
+public:
+    virtual ~RunHooks() = default;
+    /// A descriptor to watch for input (the terminal's keys), or -1.
+    [[nodiscard]] virtual int input_fd() const { return -1; }
+    virtual void on_input() {}
+    virtual void on_resize() {}
+    /// At most ~100 ms apart, and at once when the Waker given to Pipeline is notified.
+    virtual void on_wake() {}
+    /// True once the user asked to quit: the capture stops as on SIGINT.
+    [[nodiscard]] virtual bool wants_quit() const { return false; }
+    /// True to keep the hooks running after the input ended, until the user quits (a
+    /// replay's last screen stays up to be read).
+    [[nodiscard]] virtual bool hold_at_end() const { return false; }
+};
+
+struct PipelineOptions {
+    decode::DecoderOptions decoder;
+    double replay_speed = 0; // > 0: a file's frames are handed over at their capture time / speed
+};
+
+/// How far a file has been read, for the progress line.
+struct Progress {
+    std::uint64_t frames = 0;
+    std::uint64_t position = 0; // bytes of the file consumed
+    std::uint64_t size = 0;     // 0 when unknown (standard input, a FIFO, a live capture)
 };
 
 class Pipeline {
 public:
     Pipeline(std::unique_ptr<capture::PacketSource> source,
-             std::vector<decode::PacketConsumer*> consumers, decode::DecoderOptions options = {});
+             std::vector<decode::PacketConsumer*> consumers, PipelineOptions options = {});
     ~Pipeline();
     Pipeline(const Pipeline&) = delete;
     Pipeline& operator=(const Pipeline&) = delete;
 
-    /// Runs until the source ends, a consumer stops, or SIGINT/SIGTERM arrives; every packet
-    /// read is decoded and counted before it returns.
-    /// `on_wake` runs on the calling thread about every 100 ms (the report prints from there).
-    RunResult run(const std::function<void()>& on_wake = {});
+    /// Runs until the source ends, a consumer stops, the hooks quit, or SIGINT/SIGTERM
+    /// arrives; every packet read is decoded and counted before it returns.
+    RunResult run(RunHooks* hooks = nullptr);
+
+    /// Wakes the calling thread's loop at once (a snapshot is ready): thread-safe.
+    [[nodiscard]] const util::Waker& waker() const { return waker_; }
+    /// Thread-safe, while running.
+    [[nodiscard]] Progress progress() const;
+    /// The kernel's counters as of the last second or so (live only); thread-safe.
+    [[nodiscard]] std::optional<capture::CaptureCounters> capture_counters() const;
 
 private:
     struct Shared;
@@ -44,6 +82,8 @@ private:
     std::unique_ptr<capture::PacketSource> source_;
     std::vector<decode::PacketConsumer*> consumers_;
     decode::Decoder decoder_;
+    double replay_speed_;
+    util::Waker waker_;
     std::unique_ptr<Shared> shared_;
 };
 

@@ -5,6 +5,7 @@
 #include "pairwatch/capture/raw_frame.h"
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -42,9 +43,15 @@ public:
                         std::span<const std::byte>(arena_.data() + s.offset, s.length)};
     }
 
+    /// The capture's clock when the batch was sent, for the consumers' on_clock: set on a
+    /// quiet live link and while a paced replay waits; 0 when the frames alone tell the time.
+    void set_clock(std::int64_t now_ns) { clock_ns_ = now_ns; }
+    [[nodiscard]] std::int64_t clock_ns() const { return clock_ns_; }
+
     void clear() {
         arena_.clear();
         frames_.clear();
+        clock_ns_ = 0;
     }
 
 private:
@@ -57,6 +64,7 @@ private:
     };
     std::vector<std::byte> arena_;
     std::vector<Slot> frames_;
+    std::int64_t clock_ns_ = 0;
 };
 
 } // namespace pairwatch::capture

@@ -4,6 +4,8 @@
 
 #include "pairwatch/decode/packet_info.h"
 
+#include <cstdint>
+
 namespace pairwatch::decode {
 
 class PacketConsumer {
@@ -13,6 +15,9 @@ public:
     /// After each batch handed over by the capture thread: a live capture's batch is at most
     /// a few milliseconds old, so output written here keeps up with the wire.
     virtual void on_batch_end() {}
+    /// The capture's clock reached now_ns with no packet to say so (a quiet live link, or a
+    /// paced replay waiting for its next packet); same timebase as packet timestamps.
+    virtual void on_clock(std::int64_t /*now_ns*/) {}
     /// After the last packet: flush what is buffered.
     virtual void on_end() {}
     /// True once the consumer cannot take more (its output closed): the capture stops.

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace pairwatch::decode {
 
@@ -18,6 +19,10 @@ struct IpAddress {
     [[nodiscard]] std::uint32_t v4() const; // host order; meaningful only when is_v4()
     friend bool operator==(const IpAddress&, const IpAddress&) = default;
     friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
+    /// For absl's hash containers.
+    template <typename H> friend H AbslHashValue(H h, const IpAddress& a) {
+        return H::combine(std::move(h), a.bytes);
+    }
 };
 
 /// Dotted quad for IPv4, RFC 5952 text for IPv6 (no brackets).

@@ -49,6 +49,7 @@ struct Flow {
     FlowKey key;                           // 42 bytes
     std::uint8_t orig_is_b : 1 = 0;        // the originator is endpoint b
     std::uint8_t dir_reason_ : 2 = 0;      // a DirReason
+    std::uint8_t answered_ : 1 = 0;        // the responder has answered (see FlowSink::on_answer)
     TcpTracker tcp;                        // 29 bytes, alignment 1
     std::int64_t first_ns = 0;
     std::int64_t last_ns = 0;
@@ -57,6 +58,7 @@ struct Flow {
     std::uint32_t idle_next = 0;
 
     [[nodiscard]] int orig_side() const { return orig_is_b; }
+    [[nodiscard]] bool answered() const { return answered_ != 0; }
     [[nodiscard]] DirReason dir_reason() const { return static_cast<DirReason>(dir_reason_); }
     void set_dir_reason(DirReason r) {
         dir_reason_ = static_cast<std::uint8_t>(static_cast<unsigned>(r) & 3U) & 3U;

@@ -11,6 +11,9 @@ class FlowSink {
 public:
     virtual ~FlowSink() = default;
     virtual void on_flow_end(const Flow& flow, EndReason why) = 0;
+    /// The responder answered for the first time: it sent a SYN-ACK or TCP payload, or any UDP
+    /// packet. That is the moment a server shows itself (the inventory and alerts start here).
+    virtual void on_answer(const Flow& /*flow*/) {}
     /// After the last flow (end of input or a stop signal): flush.
     virtual void on_finish() {}
 };

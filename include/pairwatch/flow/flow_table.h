@@ -6,6 +6,7 @@
 #include "pairwatch/decode/packet_consumer.h"
 #include "pairwatch/flow/flow.h"
 #include "pairwatch/flow/flow_sink.h"
+#include "pairwatch/flow/report_clock.h"
 
 #include <absl/container/flat_hash_set.h>
 
@@ -54,13 +55,25 @@ public:
     void on_packet(const decode::PacketInfo& packet) override;
     /// End of input: every open flow ends with reason capture-end.
     void on_end() override;
-    /// Expires by a clock other than packets (a quiet live link); never moves time backwards.
+    /// The capture's clock moved with no packet (a quiet live link, a paced replay waiting):
+    /// expire and report by it. Never moves time backwards.
+    void on_clock(std::int64_t now_ns) override { advance_time(now_ns); }
     void advance_time(std::int64_t now_ns);
+    /// Calls `listener` at each report boundary (see ReportClock) and once at the end of input,
+    /// before the open flows end. interval_ns 0: only at the end.
+    void set_report(ReportListener* listener, std::int64_t interval_ns, bool compress_quiet);
 
     [[nodiscard]] const FlowTableStats& stats() const { return stats_; }
     [[nodiscard]] std::size_t size() const { return index_.size(); }
     /// Visits every open flow (for snapshots); the table must not change during the visit.
     void for_each(const std::function<void(const Flow&)>& visit) const;
+    /// The same, with each flow's slot: a number that stays the flow's until it ends, below
+    /// slot_count(); the report keeps per-slot state in plain arrays with it.
+    void for_each_slot(const std::function<void(std::uint32_t slot, const Flow&)>& visit) const;
+    [[nodiscard]] std::uint32_t slot_of(const Flow& flow) const {
+        return static_cast<std::uint32_t>(&flow - slots_.data());
+    }
+    [[nodiscard]] std::size_t slot_count() const { return slots_.size(); }
     /// Bytes held per open flow: records plus index, for the benchmark and README.
     [[nodiscard]] std::size_t memory_bytes() const;
 
@@ -88,6 +101,8 @@ private:
     void update(Flow& flow, const decode::PacketInfo& packet, bool from_b);
     void end(std::uint32_t slot, EndReason why);
     void expire(std::int64_t now_ns);
+    /// Moves the table's clock to now_ns, reporting at the boundaries passed on the way.
+    void move_clock(std::int64_t now_ns, bool by_packet);
     void evict_one();
     /// Slot + 1 of the flow idle longest across the lists' heads; 0 when the table is empty.
     [[nodiscard]] std::uint32_t longest_idle() const;
@@ -108,6 +123,8 @@ private:
     std::array<std::uint32_t, kListCount> tail_{};
     std::int64_t now_ns_ = 0;
     FlowTableStats stats_;
+    ReportListener* report_ = nullptr;
+    ReportClock report_clock_{0, false};
 };
 
 } // namespace pairwatch::flow

@@ -1,15 +1,24 @@
-// The rolling report of a live capture, as plain text blocks (the full-screen view comes next):
-// the flow thread takes a snapshot every interval, the main thread formats and prints it, so
-// printing never holds up the packet path.
+// The rolling report's data side: on the flow thread it counts packets, keeps the totals of
+// ended conversations, and at each report boundary copies what the views need into a Snapshot.
+// The calling thread takes the snapshots from a short queue; the lock covers only a move.
 #pragma once
 
-#include "pairwatch/capture/packet_source.h"
 #include "pairwatch/decode/packet_consumer.h"
+#include "pairwatch/flow/flow_sink.h"
 #include "pairwatch/flow/flow_table.h"
+#include "pairwatch/flow/report_clock.h"
+#include "pairwatch/report/snapshot.h"
 #include "pairwatch/services/service_registry.h"
+#include "pairwatch/util/waker.h"
+#include "pairwatch/watch/server_inventory.h"
 
+#include <absl/container/flat_hash_map.h>
+
+#include <array>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,48 +26,83 @@
 
 namespace pairwatch::report {
 
-struct SnapshotRow {
-    std::string proto, orig, resp, service, category, state;
-    std::uint64_t packets = 0, bytes = 0, interval_bytes = 0;
-    double age_s = 0;
+struct LiveReportOptions {
+    /// Capture: snapshots at boundaries of capture time (live, or a paced replay), driven by
+    /// the flow table. Wall: every interval of wall time (a file read at full speed).
+    enum class Clock { Capture, Wall };
+    Clock clock = Clock::Capture;
+    double interval_s = 1;
+    std::size_t top = 64;        // rows kept per sort key, and servers
+    bool lossless = false;       // a file: the flow thread waits rather than drop a snapshot
 };
 
-struct Snapshot {
-    std::int64_t wall_ns = 0;     // when it was taken (epoch)
-    double elapsed_s = 0;         // since the capture started
-    double interval_s = 0;        // what the rates are over
-    std::uint64_t interval_packets = 0, interval_bytes = 0;
-    std::uint64_t packets = 0;    // frames read so far
-    std::size_t flows_active = 0;
-    std::uint64_t flows_total = 0, evicted = 0;
-    std::vector<SnapshotRow> top; // by bytes, most first
-};
-
-/// Plain text: a timestamp line, the header, then the top conversations.
-[[nodiscard]] std::string format_snapshot(const Snapshot& s, const std::string& source);
-
-class LiveReport final : public decode::PacketConsumer {
+class LiveReport final : public decode::PacketConsumer,
+                         public flow::FlowSink,
+                         public flow::ReportListener {
 public:
+    /// `inventory` may be null (no servers view); `waker` is notified on each snapshot.
     LiveReport(const flow::FlowTable& table, const services::ServiceRegistry& registry,
-               double interval_s, std::size_t top = 10);
+               const watch::ServerInventory* inventory, LiveReportOptions options,
+               const util::Waker* waker = nullptr);
 
     void on_packet(const decode::PacketInfo& packet) override;
     void on_batch_end() override;
+    void on_flow_end(const flow::Flow& flow, flow::EndReason why) override;
+    void on_report_due(std::int64_t at_ns, bool final) override;
 
-    /// The newest snapshot not yet taken; called from the main thread.
+    /// Notified after each snapshot; set before the flow thread starts.
+    void set_waker(const util::Waker* waker) { waker_ = waker; }
+    /// The oldest snapshot not yet taken; called from the main thread.
     [[nodiscard]] std::optional<Snapshot> take();
+    /// The main thread stops taking: the flow thread must never wait for it again.
+    void abandon();
+
+    static constexpr std::size_t kQueued = 32;
 
 private:
-    Snapshot build(std::chrono::steady_clock::time_point now);
+    struct Totals {
+        std::uint64_t flows = 0, active = 0, packets = 0, bytes = 0, interval_bytes = 0;
+    };
+    /// A flow's place in the per-service arrays: (proto, port of its service), or the
+    /// proto's "unnamed" bucket.
+    [[nodiscard]] std::size_t service_bucket(const flow::Flow& flow) const;
+    [[nodiscard]] std::uint64_t interval_bytes_of(std::uint32_t slot, const flow::Flow& flow) const;
+    struct OpenServer {
+        std::uint64_t active = 0, packets = 0, bytes_to = 0, bytes_from = 0;
+    };
+    using OpenServers = absl::flat_hash_map<watch::ServerKey, OpenServer>;
+    [[nodiscard]] std::string service_name(std::size_t bucket) const;
+    Snapshot build(std::int64_t at_ns, bool final);
+    void add_servers(Snapshot& s, const OpenServers& open) const;
+    void publish(Snapshot s);
 
     const flow::FlowTable& table_;
     const services::ServiceRegistry& registry_;
-    std::chrono::steady_clock::duration interval_;
-    std::size_t top_;
-    std::chrono::steady_clock::time_point start_, last_, next_;
-    std::uint64_t packets_ = 0, interval_packets_ = 0, interval_bytes_ = 0;
-    std::mutex mutex_; // guards ready_ only: held for a move, never during a packet
-    std::optional<Snapshot> ready_;
+    const watch::ServerInventory* inventory_;
+    LiveReportOptions options_;
+    const util::Waker* waker_;
+
+    // Packets, on the flow thread.
+    std::uint64_t packets_ = 0, malformed_ = 0, truncated_ = 0;
+    std::uint64_t interval_packets_ = 0, interval_bytes_ = 0;
+    std::int64_t first_ts_ = 0, last_ts_ = 0, prev_at_ = 0;
+    bool seen_packet_ = false;
+    std::chrono::steady_clock::time_point wall_prev_, wall_next_;
+
+    // Ended conversations, summed per service bucket and per category.
+    std::vector<Totals> ended_services_;
+    std::vector<std::size_t> touched_; // buckets with interval bytes to clear
+    std::array<Totals, 3> ended_categories_{};
+    // Per slot: the bytes a flow had at the last snapshot, and its first_ns to tell a slot's
+    // new occupant from the old one (INT64_MIN: nothing recorded).
+    std::vector<std::uint64_t> seen_bytes_;
+    std::vector<std::int64_t> seen_first_;
+
+    std::mutex mutex_; // guards the queue only
+    std::condition_variable space_;
+    std::deque<Snapshot> queue_;
+    std::uint64_t skipped_ = 0;
+    bool abandoned_ = false;
 };
 
 } // namespace pairwatch::report

@@ -7,47 +7,206 @@
 namespace pairwatch::test {
 namespace {
 
-TEST(LiveReport, SnapshotHoldsTheTopConversationsByBytes) {
-    const services::ServiceRegistry registry;
+/// A table, an inventory and a report wired as app.cpp wires them, reporting every second of
+/// capture time.
+struct Rig {
+    services::ServiceRegistry registry;
+    watch::ServerInventory inventory;
+    struct Fan final : flow::FlowSink {
+        std::vector<flow::FlowSink*> sinks;
+        void on_flow_end(const flow::Flow& f, flow::EndReason why) override {
+            for (auto* s : sinks) s->on_flow_end(f, why);
+        }
+        void on_answer(const flow::Flow& f) override {
+            for (auto* s : sinks) s->on_answer(f);
+        }
+    } fan;
+    flow::FlowTable table{{}, client_rule(registry), &fan};
+    report::LiveReport live{table, registry, &inventory, report::LiveReportOptions{}};
+
+    Rig() {
+        fan.sinks = {&inventory, &live};
+        table.set_report(&live, kSecond, true);
+    }
+    void feed(const decode::PacketInfo& p) {
+        table.on_packet(p);
+        live.on_packet(p);
+    }
+    std::vector<report::Snapshot> taken() {
+        std::vector<report::Snapshot> out;
+        while (auto s = live.take()) out.push_back(std::move(*s));
+        return out;
+    }
+};
+
+constexpr std::int64_t kT0 = 1'700'000'000 * kSecond; // a whole second
+
+TEST(LiveReport, ReportsAtWholeSecondsOfCaptureTimeWithEachIntervalsOwnPackets) {
+    Rig r;
+    r.feed(udp_packet(kT0 + kSecond / 4, {"192.0.2.1", 50000}, {"198.51.100.1", 53}, 100)); // 128 B
+    r.feed(udp_packet(kT0 + kSecond / 2, {"198.51.100.1", 53}, {"192.0.2.1", 50000}, 100));
+    EXPECT_TRUE(r.taken().empty()); // no boundary passed yet
+    // The packet at T0+1.0 belongs to the next interval: the snapshot at T0+1 is taken first.
+    r.feed(udp_packet(kT0 + kSecond, {"192.0.2.2", 50001}, {"198.51.100.1", 123}, 48)); // 76 B
+    auto s = r.taken();
+    ASSERT_EQ(s.size(), 1U);
+    EXPECT_EQ(s[0].at_ns, kT0 + kSecond);
+    EXPECT_FALSE(s[0].final);
+    EXPECT_DOUBLE_EQ(s[0].interval_s, 1.0); // from the boundary before the first packet
+    EXPECT_EQ(s[0].interval_packets, 2U);
+    EXPECT_EQ(s[0].interval_bytes, 2U * (14 + 128));
+    EXPECT_EQ(s[0].packets, 2U);
+    EXPECT_EQ(s[0].flows_active, 1U);
+    ASSERT_EQ(s[0].flows.size(), 1U);
+    const report::FlowRow& dns = s[0].flows[0];
+    EXPECT_EQ(dns.proto, "udp");
+    EXPECT_EQ(dns.orig, "192.0.2.1:50000");
+    EXPECT_EQ(dns.resp, "198.51.100.1:53");
+    EXPECT_EQ(dns.service, "dns");
+    EXPECT_EQ(dns.category, services::PortCategory::WellKnown);
+    EXPECT_EQ(dns.state, flow::ConnState::SF);
+    EXPECT_EQ(dns.packets, 2U);
+    EXPECT_EQ(dns.bytes, 256U);
+    EXPECT_DOUBLE_EQ(dns.rate_bps, 256.0 * 8);
+    EXPECT_DOUBLE_EQ(dns.age_s, 0.75);
+    // The DNS server answered: it is in the servers view with its one client.
+    ASSERT_EQ(s[0].servers.size(), 1U);
+    EXPECT_EQ(s[0].servers[0].endpoint, "198.51.100.1:53");
+    EXPECT_EQ(s[0].servers[0].proto, "udp");
+    EXPECT_EQ(s[0].servers[0].service, "dns");
+    EXPECT_EQ(s[0].servers[0].clients, 1U);
+    EXPECT_EQ(s[0].servers[0].active, 1U);
+    EXPECT_EQ(s[0].servers[0].bytes_to, 128U);
+    EXPECT_EQ(s[0].servers[0].bytes_from, 128U);
+    ASSERT_EQ(s[0].servers[0].first_clients.size(), 1U);
+    EXPECT_EQ(s[0].servers[0].first_clients[0], "192.0.2.1");
+
+    // Second interval: the DNS conversation is quiet (rate 0), NTP is new.
+    r.feed(udp_packet(kT0 + 2 * kSecond + 1, {"192.0.2.2", 50001}, {"198.51.100.1", 123}, 48));
+    s = r.taken();
+    ASSERT_EQ(s.size(), 1U);
+    EXPECT_EQ(s[0].at_ns, kT0 + 2 * kSecond);
+    EXPECT_EQ(s[0].interval_packets, 1U);
+    ASSERT_EQ(s[0].flows.size(), 2U);
+    EXPECT_EQ(s[0].flows[0].service, "dns"); // by bytes
+    EXPECT_DOUBLE_EQ(s[0].flows[0].rate_bps, 0);
+    EXPECT_EQ(s[0].flows[1].service, "ntp");
+    EXPECT_DOUBLE_EQ(s[0].flows[1].rate_bps, 76.0 * 8);
+    EXPECT_TRUE(s[0].servers.size() == 1U) << "NTP's server has not answered";
+}
+
+TEST(LiveReport, ServiceAndCategoryTotalsCountEndedAndOpenConversations) {
+    Rig r;
+    // An HTTP conversation that closes (FIN both ways), then one that stays open.
+    using namespace decode::tcp_flag;
+    const Endpoint c{"192.0.2.1", 40000}, srv{"198.51.100.1", 80};
+    r.feed(tcp_packet(kT0 + 1, c, srv, kSyn, 100, 0));
+    r.feed(tcp_packet(kT0 + 2, srv, c, kSyn | kAck, 500, 101));
+    r.feed(tcp_packet(kT0 + 3, c, srv, kAck | kFin, 101, 501));
+    r.feed(tcp_packet(kT0 + 4, srv, c, kAck | kFin, 501, 102));
+    r.feed(tcp_packet(kT0 + 5, c, srv, kAck, 102, 502));
+    const Endpoint c2{"192.0.2.2", 40001}, c3{"192.0.2.3", 40002};
+    r.feed(tcp_packet(kT0 + 6, c2, srv, kSyn, 100, 0)); // never answered
+    // Past the linger and the attempt timer (5 s) both end; the reports still count them.
+    r.feed(tcp_packet(kT0 + 7 * kSecond, c3, srv, kSyn, 100, 0));
+    auto s = r.taken();
+    ASSERT_FALSE(s.empty());
+    // The report at 7 s is taken before the packet stamped 7 s: both ended, nothing open.
+    EXPECT_EQ(s.back().flows_active, 0U);
+    EXPECT_EQ(s.back().services.at(0).flows, 2U);
+    r.feed(tcp_packet(kT0 + 8 * kSecond + 1, c3, srv, kSyn, 100, 0)); // a retransmission
+    s = r.taken();
+    ASSERT_EQ(s.size(), 1U);
+    const report::Snapshot& last = s.back();
+    EXPECT_EQ(last.flows_active, 1U);
+    ASSERT_EQ(last.services.size(), 1U);
+    EXPECT_EQ(last.services[0].name, "http");
+    EXPECT_EQ(last.services[0].proto, "tcp");
+    EXPECT_EQ(last.services[0].flows, 3U);
+    EXPECT_EQ(last.services[0].active, 1U);
+    EXPECT_EQ(last.services[0].packets, 7U);
+    EXPECT_EQ(last.services[0].bytes, 7U * 40);
+    EXPECT_DOUBLE_EQ(last.services[0].rate_bps, 40.0 * 8); // c3's first SYN, stamped 7 s
+    ASSERT_EQ(last.categories.size(), 3U);
+    EXPECT_EQ(last.categories[0].name, "well-known");
+    EXPECT_EQ(last.categories[0].flows, 3U);
+    EXPECT_EQ(last.categories[0].active, 1U);
+    EXPECT_EQ(last.categories[1].flows, 0U);
+    // The web server answered one of the three (with a SYN-ACK).
+    ASSERT_EQ(last.servers.size(), 1U);
+    EXPECT_EQ(last.servers[0].flows, 1U);
+    EXPECT_EQ(last.servers[0].active, 0U);
+    EXPECT_EQ(last.servers[0].packets, 5U);
+}
+
+TEST(LiveReport, AQuietStretchOfAReplayGivesAFewBlocksNotOnePerSecond) {
+    Rig r;
+    r.feed(udp_packet(kT0, {"192.0.2.1", 50000}, {"198.51.100.1", 53}, 10));
+    r.feed(udp_packet(kT0 + 3600 * kSecond, {"192.0.2.1", 50000}, {"198.51.100.1", 53}, 10));
+    const auto s = r.taken();
+    // Boundaries 1-10 s after the packet, then 16, 32, ... 2048 s: 10 + 8.
+    ASSERT_EQ(s.size(), 18U);
+    EXPECT_EQ(s[9].at_ns, kT0 + 10 * kSecond);
+    EXPECT_EQ(s[10].at_ns, kT0 + 16 * kSecond);
+    EXPECT_EQ(s.back().at_ns, kT0 + 2048 * kSecond);
+    EXPECT_DOUBLE_EQ(s[10].interval_s, 6.0); // rates over the whole skipped stretch
+    // The UDP conversation expired after 60 s of silence, between the blocks.
+    EXPECT_EQ(s[12].at_ns, kT0 + 64 * kSecond);
+    EXPECT_EQ(s[12].flows_active, 0U);
+    EXPECT_EQ(s[11].flows_active, 1U);
+}
+
+TEST(LiveReport, TheEndOfInputGivesAFinalSnapshotBeforeTheFlowsEnd) {
+    Rig r;
+    r.feed(udp_packet(kT0 + kSecond / 2, {"192.0.2.1", 50000}, {"198.51.100.1", 53}, 10));
+    r.table.on_end();
+    const auto s = r.taken();
+    ASSERT_EQ(s.size(), 1U);
+    EXPECT_TRUE(s[0].final);
+    EXPECT_EQ(s[0].at_ns, kT0 + kSecond / 2);
+    EXPECT_EQ(s[0].flows_active, 1U);
+    EXPECT_EQ(s[0].flows.size(), 1U);
+}
+
+TEST(LiveReport, ALossyQueueDropsTheOldestAndSaysHowMany) {
+    Rig r;
+    const int n = static_cast<int>(report::LiveReport::kQueued) + 4;
+    for (int i = 0; i < n; ++i) {
+        r.feed(udp_packet(kT0 + i * kSecond + 1, {"192.0.2.1", 50000}, {"198.51.100.1", 53}, 10));
+    }
+    const auto s = r.taken();
+    ASSERT_EQ(s.size(), report::LiveReport::kQueued);
+    // n - 1 boundaries, the oldest 3 dropped
+    EXPECT_EQ(s.front().at_ns, kT0 + 4 * kSecond);
+    EXPECT_EQ(s.front().skipped_before, 3U);
+}
+
+TEST(LiveReport, TopListsKeepTheLeadersOfEverySortKey) {
+    services::ServiceRegistry registry;
     flow::FlowTable table({}, client_rule(registry), nullptr);
-    report::LiveReport live(table, registry, 0.0, 2); // every batch, top 2
-    const auto feed = [&](const decode::PacketInfo& p) {
+    report::LiveReportOptions options;
+    options.top = 1;
+    report::LiveReport live(table, registry, nullptr, options);
+    table.set_report(&live, kSecond, true);
+    auto feed = [&](const decode::PacketInfo& p) {
         table.on_packet(p);
         live.on_packet(p);
     };
-    feed(udp_packet(1 * kSecond, {"192.0.2.1", 50000}, {"198.51.100.1", 53}, 100));  // 128 IP bytes
-    feed(udp_packet(2 * kSecond, {"192.0.2.2", 50001}, {"198.51.100.1", 123}, 48)); // 76
-    feed(udp_packet(3 * kSecond, {"192.0.2.3", 50002}, {"198.51.100.1", 161}, 10)); // 38
-    feed(udp_packet(4 * kSecond, {"192.0.2.1", 50000}, {"198.51.100.1", 53}, 10));  // +38
-    EXPECT_FALSE(live.take().has_value()); // nothing until a batch ends
-    live.on_batch_end();
+    feed(udp_packet(kT0 + 1, {"192.0.2.1", 50000}, {"198.51.100.1", 53}, 1000)); // oldest, most bytes
+    for (int i = 0; i < 5; ++i) { // most packets
+        feed(udp_packet(kT0 + 2 + i, {"192.0.2.2", 50000}, {"198.51.100.1", 123}, 1));
+    }
+    feed(udp_packet(kT0 + kSecond + 1, {"192.0.2.3", 50000}, {"198.51.100.1", 161}, 500)); // rate
+    feed(udp_packet(kT0 + 2 * kSecond + 1, {"192.0.2.3", 50000}, {"198.51.100.1", 161}, 1));
     const auto s = live.take();
     ASSERT_TRUE(s.has_value());
-    EXPECT_FALSE(live.take().has_value()); // taken once
-    EXPECT_EQ(s->packets, 4U);
-    EXPECT_EQ(s->interval_packets, 4U);
-    EXPECT_EQ(s->flows_active, 3U);
-    EXPECT_EQ(s->flows_total, 3U);
-    ASSERT_EQ(s->top.size(), 2U);
-    EXPECT_EQ(s->top[0].orig, "192.0.2.1:50000");
-    EXPECT_EQ(s->top[0].resp, "198.51.100.1:53");
-    EXPECT_EQ(s->top[0].service, "dns");
-    EXPECT_EQ(s->top[0].category, "well-known");
-    EXPECT_EQ(s->top[0].state, "S0");
-    EXPECT_EQ(s->top[0].packets, 2U);
-    EXPECT_EQ(s->top[0].bytes, 166U);
-    EXPECT_DOUBLE_EQ(s->top[0].age_s, 3.0); // newest packet (4 s) less its first (1 s)
-    EXPECT_EQ(s->top[1].service, "ntp");
-    EXPECT_EQ(s->top[1].bytes, 76U);
-
-    const std::string text = report::format_snapshot(*s, "eth0");
-    EXPECT_EQ(text.rfind("=== ", 0), 0U);
-    EXPECT_NE(text.find(" pairwatch eth0, up "), std::string::npos);
-    EXPECT_NE(text.find("| 4 packets read | flows 3 active, 3 total, 0 evicted\n"), std::string::npos);
-    EXPECT_NE(text.find("udp          192.0.2.1:50000 > 198.51.100.1:53          dns        "
-                        "well-known S0            2          166     3.0s\n"),
-              std::string::npos)
-        << text;
+    const auto s2 = live.take();
+    ASSERT_TRUE(s2.has_value());
+    std::vector<std::string> services;
+    for (const auto& row : s2->flows) services.push_back(row.service);
+    std::sort(services.begin(), services.end());
+    // bytes: dns; packets: ntp; rate (this interval): snmp; age: dns again.
+    EXPECT_EQ(services, (std::vector<std::string>{"dns", "ntp", "snmp"}));
 }
 
 } // namespace
