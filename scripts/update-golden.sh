@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Rewrites the golden outputs of one capture in captures/: for each of its lines in
 # captures/MANIFEST.tsv, runs the Release binary with that line's options and writes the view's
-# file: NAME.packets (--packets), NAME.flows.jsonl (--json -), NAME.summary (the final summary).
+# file: NAME.packets (--packets), NAME.flows.jsonl (--json -), NAME.report (--replay-speed: the
+# rolling report's text blocks, then the summary), NAME.summary (the final summary).
 #
 #   scripts/update-golden.sh NAME        NAME as in MANIFEST.tsv (lan-http.pcap), or captures/NAME
 #
@@ -54,11 +55,14 @@ fi
 view_of() {
     case " $1 " in
     *" --packets "*) echo packets ;;
+    *" --replay-speed "*) echo report ;;
     *" --json - "*) echo flows.jsonl ;;
     *) echo summary ;;
     esac
 }
 
+# The report's title line shows local time: golden files are in UTC.
+export TZ=UTC
 while IFS=$'\t' read -r _ options _; do
     read -r -a opts <<<"$options"
     golden=captures/$name.$(view_of "$options")

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <tuple>
 #include <utility>
 
 #include <absl/container/flat_hash_map.h>
@@ -26,30 +27,33 @@ std::uint64_t packets(const flow::Flow& f) {
     return f.orig().packets.get() + f.resp().packets.get();
 }
 
-/// The K largest by some value, without sorting everything.
+/// The K largest by some value, without sorting everything. Ties go to the smaller item, so
+/// the choice never depends on the order the table is walked in.
 template <typename T> class TopK {
 public:
     explicit TopK(std::size_t k) : k_(k) { items_.reserve(k + 1); }
     void offer(double value, T item) {
         if (k_ == 0) return;
+        std::pair<double, T> entry{value, item};
         if (items_.size() < k_) {
-            items_.emplace_back(value, item);
-            std::push_heap(items_.begin(), items_.end(), greater);
-        } else if (value > items_.front().first) {
-            std::pop_heap(items_.begin(), items_.end(), greater);
-            items_.back() = {value, item};
-            std::push_heap(items_.begin(), items_.end(), greater);
+            items_.push_back(entry);
+            std::push_heap(items_.begin(), items_.end(), better);
+        } else if (better(entry, items_.front())) {
+            std::pop_heap(items_.begin(), items_.end(), better);
+            items_.back() = entry;
+            std::push_heap(items_.begin(), items_.end(), better);
         }
     }
-    /// Largest first.
+    /// Best first.
     std::vector<std::pair<double, T>> take() {
-        std::sort(items_.begin(), items_.end(), greater);
+        std::sort(items_.begin(), items_.end(), better);
         return std::move(items_);
     }
 
 private:
-    static bool greater(const std::pair<double, T>& a, const std::pair<double, T>& b) {
-        return a.first > b.first;
+    static bool better(const std::pair<double, T>& a, const std::pair<double, T>& b) {
+        if (a.first != b.first) return a.first > b.first;
+        return a.second < b.second;
     }
     std::size_t k_;
     std::vector<std::pair<double, T>> items_;
@@ -233,8 +237,9 @@ Snapshot LiveReport::build(std::int64_t at_ns, bool final) {
         r.age_s = seconds(at_ns - f.first_ns);
         s.flows.push_back(std::move(r));
     }
-    std::sort(s.flows.begin(), s.flows.end(),
-              [](const FlowRow& a, const FlowRow& b) { return a.bytes > b.bytes; });
+    // By bytes; ties keep the record order (chosen is sorted by it), so runs repeat exactly.
+    std::stable_sort(s.flows.begin(), s.flows.end(),
+                     [](const FlowRow& a, const FlowRow& b) { return a.bytes > b.bytes; });
 
     // Services and categories: everything seen, open or ended.
     for (std::size_t b = 0; b < services.size(); ++b) {
@@ -253,7 +258,7 @@ Snapshot LiveReport::build(std::int64_t at_ns, bool final) {
         r.rate_bps = static_cast<double>(t.interval_bytes) * per_s;
         s.services.push_back(std::move(r));
     }
-    std::sort(s.services.begin(), s.services.end(), [](const TotalsRow& a, const TotalsRow& b) {
+    std::stable_sort(s.services.begin(), s.services.end(), [](const TotalsRow& a, const TotalsRow& b) {
         return a.bytes != b.bytes ? a.bytes > b.bytes : a.flows > b.flows;
     });
     if (s.services.size() > kMaxServiceRows) s.services.resize(kMaxServiceRows);
@@ -290,16 +295,28 @@ void LiveReport::add_servers(Snapshot& s, const OpenServers& open) const {
         const watch::ServerKey* key;
         const watch::ServerRecord* record;
         OpenServer open;
+        std::uint64_t bytes;
     };
-    TopK<Entry> top(options_.top);
+    // Every server, sorted by bytes and then by address: the inventory's own order is a hash's.
+    std::vector<Entry> all;
+    all.reserve(inventory_->size());
     inventory_->for_each([&](const watch::ServerKey& key, const watch::ServerRecord& record) {
         OpenServer o;
         if (auto it = open.find(key); it != open.end()) o = it->second;
-        const auto bytes = record.bytes_to + record.bytes_from + o.bytes_to + o.bytes_from;
-        top.offer(static_cast<double>(bytes), Entry{&key, &record, o});
+        all.push_back(Entry{&key, &record, o,
+                            record.bytes_to + record.bytes_from + o.bytes_to + o.bytes_from});
     });
+    const auto order = [](const Entry& a, const Entry& b) {
+        if (a.bytes != b.bytes) return a.bytes > b.bytes;
+        const watch::ServerKey& x = *a.key;
+        const watch::ServerKey& y = *b.key;
+        return std::tie(x.addr, x.port, x.proto) < std::tie(y.addr, y.port, y.proto);
+    };
+    const std::size_t keep = std::min(all.size(), options_.top);
+    std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(keep), all.end(), order);
+    all.resize(keep);
     s.servers_total = inventory_->size();
-    for (const auto& [bytes, e] : top.take()) {
+    for (const Entry& e : all) {
         const watch::ServerKey& k = *e.key;
         const watch::ServerRecord& r = *e.record;
         ServerRow row;

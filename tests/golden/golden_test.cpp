@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -18,7 +19,7 @@ namespace {
 struct GoldenCase {
     std::string capture;
     std::string options;
-    std::string view; // packets, flows.jsonl, summary
+    std::string view; // packets, flows.jsonl, report, summary
 };
 
 void PrintTo(const GoldenCase& c, std::ostream* os) { *os << c.capture << " " << c.options; }
@@ -26,6 +27,7 @@ void PrintTo(const GoldenCase& c, std::ostream* os) { *os << c.capture << " " <<
 std::string view_of(const std::string& options) {
     const std::string padded = " " + options + " ";
     if (padded.find(" --packets ") != std::string::npos) return "packets";
+    if (padded.find(" --replay-speed ") != std::string::npos) return "report";
     if (padded.find(" --json - ") != std::string::npos) return "flows.jsonl";
     return "summary";
 }
@@ -73,6 +75,7 @@ TEST_P(Golden, OutputEqualsTheCommittedFile) {
     std::vector<std::string> argv{pairwatch_binary(), "-r", capture};
     std::istringstream words(c.options);
     for (std::string w; words >> w;) argv.push_back(w);
+    ::setenv("TZ", "UTC", 1); // the report's title shows local time; golden files are in UTC
     const CommandResult r = run_command(argv);
     std::string got = r.out;
     if (r.exit_status != 0 || !r.err.empty()) {
