@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# What the rolling report costs the packet path (issue 4): offline throughput of the same capture
+# with the text report every second and with -q, as a ratio measured in one run, median of
+# RUNS alternating runs each. The report must cost at most 5%.
+#
+#   scripts/bench-report.sh [RUNS]     (default 5; makes build/bench-data/bench.pcap if missing)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+runs=${1:-5}
+ensure_packages "${BUILD_PACKAGES[@]}" python3
+build release >/dev/null
+bin=$PAIRWATCH_ROOT/build/release/pairwatch
+data=$PAIRWATCH_ROOT/build/bench-data
+capture=$data/bench.pcap
+if [[ ! -f $capture ]]; then
+    mkdir -p "$data"
+    echo "making $capture (2M packets, 20k conversations open at once)" >&2
+    python3 "$PAIRWATCH_ROOT/scripts/make-bench-capture.py" "$capture"
+fi
+cat "$capture" >/dev/null # into the page cache, so both sides read from memory
+
+seconds() { # the wall time of one run, in seconds
+    local start end
+    start=$(date +%s.%N)
+    "$@" >/dev/null
+    end=$(date +%s.%N)
+    echo "$end - $start" | bc -l
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+quiet=()
+report=()
+for ((i = 0; i < runs; i++)); do
+    quiet+=("$(seconds "$bin" -r "$capture" -q)")
+    report+=("$(seconds "$bin" -r "$capture" --interval 1)")
+done
+q=$(printf '%s\n' "${quiet[@]}" | median)
+r=$(printf '%s\n' "${report[@]}" | median)
+packets=2000000
+printf 'capture: %s\n' "$capture"
+printf '%-34s %8s %14s\n' "run" "median s" "packets/s"
+printf '%-34s %8.3f %14.0f\n' "-q" "$q" "$(echo "$packets / $q" | bc -l)"
+printf '%-34s %8.3f %14.0f\n' "--interval 1 (text report, 1/s)" "$r" "$(echo "$packets / $r" | bc -l)"
+overhead=$(echo "($r / $q - 1) * 100" | bc -l)
+printf 'report overhead: %.1f%% (target: at most 5%%)\n' "$overhead"
+awk -v o="$overhead" 'BEGIN { exit !(o <= 5) }' || { echo "OVER BUDGET" >&2; exit 1; }
