@@ -12,13 +12,16 @@ namespace {
 constexpr std::size_t kFlushAt = 256 * 1024;
 }
 
-OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
+OutputFile::OutputFile(std::string path, std::string option) : path_(std::move(path)) {
+    name_ = path_ == "-" ? "standard output" : path_;
+    if (!option.empty()) name_ = option + " " + name_;
     if (path_ == "-") {
         file_ = stdout;
     } else {
         file_ = std::fopen(path_.c_str(), "w");
         if (file_ == nullptr) {
-            throw std::runtime_error(fmt::format("{}: cannot write: {}", path_, std::strerror(errno)));
+            throw std::runtime_error(
+                fmt::format("{}: cannot write: {}", name_, std::strerror(errno)));
         }
     }
     buffer_.reserve(kFlushAt + 4096);
@@ -39,8 +42,9 @@ void OutputFile::flush() {
     if (failed_ || file_ == nullptr) return;
     if (!buffer_.empty()) {
         const std::size_t n = std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
+        const bool short_write = n != buffer_.size(); // a partial write loses records too
         buffer_.clear();
-        if (n == 0) return fail(errno);
+        if (short_write) return fail(errno);
     }
     if (std::fflush(file_) != 0) fail(errno);
 }
@@ -52,8 +56,9 @@ void OutputFile::fail(int err) {
         epipe_ = true; // `| head`: the reader has what it wanted
         return;
     }
-    spdlog::error("{}: write failed: {}", path_ == "-" ? "standard output" : path_,
-                  std::strerror(err));
+    // Once per output: later writes to it are dropped, and every other output and the capture
+    // go on; the exit status says it failed.
+    spdlog::error("{}: write failed: {}; nothing more is written there", name_, std::strerror(err));
 }
 
 } // namespace pairwatch::exporter

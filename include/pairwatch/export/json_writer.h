@@ -1,8 +1,7 @@
 // --json: one JSON object per ended flow, one per line, with Zeek's names where Zeek has one.
 #pragma once
 
-#include "pairwatch/export/output_file.h"
-#include "pairwatch/flow/flow_sink.h"
+#include "pairwatch/export/file_sink.h"
 #include "pairwatch/services/service_registry.h"
 
 #include <memory>
@@ -10,10 +9,10 @@
 
 namespace pairwatch::exporter {
 
-/// The record as one line of JSON (no newline). Keys, in order:
-/// uid ts last_ts duration proto orig_h orig_p resp_h resp_p vlan service service_source
+/// The record as one line of JSON (no newline). Keys, in order: FlowRecord::kFieldNames
+/// (uid ts last_ts duration proto orig_h orig_p resp_h resp_p vlan service service_source
 /// port_category conn_state history dir_reason end_reason orig_pkts resp_pkts orig_bytes
-/// resp_bytes orig_ip_bytes resp_ip_bytes orig_wire_bytes resp_wire_bytes
+/// resp_bytes orig_ip_bytes resp_ip_bytes orig_wire_bytes resp_wire_bytes)
 [[nodiscard]] std::string flow_to_json(const flow::Flow& flow, flow::EndReason why,
                                        const services::ServiceRegistry& registry,
                                        std::uint64_t uid_seed);
@@ -21,16 +20,13 @@ namespace pairwatch::exporter {
 /// Appends `text` to `out` as a JSON string literal, quotes included.
 void append_json_string(std::string& out, std::string_view text);
 
-class JsonWriter final : public flow::FlowSink {
+class JsonWriter final : public FileSink {
 public:
     JsonWriter(std::unique_ptr<OutputFile> out, const services::ServiceRegistry& registry,
                std::uint64_t uid_seed);
     void on_flow_end(const flow::Flow& flow, flow::EndReason why) override;
-    void on_finish() override { out_->flush(); }
-    [[nodiscard]] const OutputFile& output() const { return *out_; }
 
 private:
-    std::unique_ptr<OutputFile> out_;
     const services::ServiceRegistry& registry_;
     std::uint64_t uid_seed_;
 };

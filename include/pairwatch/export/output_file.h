@@ -10,8 +10,9 @@ namespace pairwatch::exporter {
 
 class OutputFile {
 public:
-    /// Opens (truncates) `path`; throws std::runtime_error "PATH: reason" when it cannot.
-    explicit OutputFile(std::string path);
+    /// Opens (truncates) `path`; throws std::runtime_error "OPTION PATH: reason" when it cannot.
+    /// `option` ("--csv") names the output in messages, so the user knows which one failed.
+    explicit OutputFile(std::string path, std::string option = {});
     ~OutputFile();
     OutputFile(const OutputFile&) = delete;
     OutputFile& operator=(const OutputFile&) = delete;
@@ -30,6 +31,7 @@ private:
     void fail(int err);
 
     std::string path_;
+    std::string name_; // "--csv out.csv": what the messages call it
     std::FILE* file_ = nullptr;
     std::string buffer_;
     bool failed_ = false;

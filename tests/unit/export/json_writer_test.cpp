@@ -2,7 +2,7 @@
 
 #include "pairwatch/export/output_file.h"
 #include "pairwatch/flow/flow_table.h"
-#include "support/flow_packets.h"
+#include "support/export_fixtures.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -24,52 +24,21 @@ using pairwatch::flow::Flow;
 using pairwatch::flow::FlowTable;
 using pairwatch::flow::FlowTableOptions;
 using pairwatch::services::ServiceRegistry;
-using pairwatch::test::CapturingSink;
+using pairwatch::test::default_registry;
 using pairwatch::test::Endpoint;
+using pairwatch::test::http_flow;
+using pairwatch::test::kMs;
+using pairwatch::test::kT0;
+using pairwatch::test::run_flows;
+using pairwatch::test::slurp;
 using pairwatch::test::tcp_packet;
+using pairwatch::test::TempPath;
 using pairwatch::test::udp_packet;
 
 namespace {
 
-constexpr std::uint8_t F = 0x01, S = 0x02, P = 0x08, A = 0x10;
-constexpr std::uint8_t SA = S | A, PA = P | A, FA = F | A;
-constexpr std::int64_t kT0 = 1'700'000'000'123'456'789;
-constexpr std::int64_t kMs = 1'000'000;
-
-const ServiceRegistry &registry() {
-    static const ServiceRegistry r;
-    return r;
-}
-
-/// Runs packets through a table with the program's client rule and returns the ended flows.
-std::vector<CapturingSink::Ended> run(const std::vector<pairwatch::decode::PacketInfo> &packets,
-                                      const ServiceRegistry &reg = registry()) {
-    CapturingSink sink;
-    FlowTable table(FlowTableOptions{}, pairwatch::test::client_rule(reg), &sink);
-    for (const auto &p : packets)
-        table.on_packet(p);
-    table.on_end();
-    return sink.ended;
-}
-
-/// An HTTP conversation: 5 packets from the client (100 payload bytes), 3 from the server
-/// (1000 payload bytes), closed by FINs at +500 ms, a last ACK at +600 ms.
-Flow http_flow() {
-    const Endpoint c{"192.0.2.10", 50000};
-    const Endpoint s{"198.51.100.7", 80};
-    const auto ended = run({
-        tcp_packet(kT0, c, s, S, 1000, 0),
-        tcp_packet(kT0 + 100 * kMs, s, c, SA, 5000, 1001),
-        tcp_packet(kT0 + 200 * kMs, c, s, A, 1001, 5001),
-        tcp_packet(kT0 + 300 * kMs, c, s, PA, 1001, 5001, 100),
-        tcp_packet(kT0 + 400 * kMs, s, c, PA, 5001, 1101, 1000),
-        tcp_packet(kT0 + 450 * kMs, c, s, FA, 1101, 6001),
-        tcp_packet(kT0 + 500 * kMs, s, c, FA, 6001, 1102),
-        tcp_packet(kT0 + 600 * kMs, c, s, A, 1102, 6002),
-    });
-    EXPECT_EQ(ended.size(), 1U);
-    return ended.at(0).flow;
-}
+constexpr std::uint8_t S = 0x02, A = 0x10;
+constexpr std::uint8_t SA = S | A;
 
 const std::vector<std::string> kKeys = {"uid",
                                         "ts",
@@ -97,31 +66,6 @@ const std::vector<std::string> kKeys = {"uid",
                                         "orig_wire_bytes",
                                         "resp_wire_bytes"};
 
-/// A file under the temp directory, removed when the test ends.
-class TempPath {
-public:
-    explicit TempPath(const std::string &tag)
-        : path_(std::filesystem::temp_directory_path() /
-                ("pairwatch-json-" + tag + "-" + std::to_string(::getpid()))) {}
-    ~TempPath() {
-        std::error_code ec;
-        std::filesystem::remove(path_, ec);
-    }
-    TempPath(const TempPath &) = delete;
-    TempPath &operator=(const TempPath &) = delete;
-    [[nodiscard]] std::string str() const { return path_.string(); }
-
-private:
-    std::filesystem::path path_;
-};
-
-std::string slurp(const std::string &path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 } // namespace
 
 TEST(JsonWriter, ExactLineForAKnownFlow) {
@@ -137,12 +81,12 @@ TEST(JsonWriter, ExactLineForAKnownFlow) {
         "\"end_reason\":\"fin\",\"orig_pkts\":5,\"resp_pkts\":3,\"orig_bytes\":100,"
         "\"resp_bytes\":1000,\"orig_ip_bytes\":300,\"resp_ip_bytes\":1120,"
         "\"orig_wire_bytes\":370,\"resp_wire_bytes\":1162}";
-    EXPECT_EQ(flow_to_json(f, EndReason::Fin, registry(), 99), want);
+    EXPECT_EQ(flow_to_json(f, EndReason::Fin, default_registry(), 99), want);
 }
 
 TEST(JsonWriter, ValidJsonWithKeysInOrder) {
     const Flow f = http_flow();
-    const std::string line = flow_to_json(f, EndReason::Fin, registry(), 1);
+    const std::string line = flow_to_json(f, EndReason::Fin, default_registry(), 1);
     EXPECT_EQ(line.find('\n'), std::string::npos);
     const auto j = nlohmann::ordered_json::parse(line);
     ASSERT_TRUE(j.is_object());
@@ -176,9 +120,9 @@ TEST(JsonWriter, VlanNumberAndUnknownServiceNull) {
     auto p2 = udp_packet(kT0 + 1000, {"10.1.1.2", 60000}, {"10.1.1.1", 60001}, 30);
     p2.vlan_count = 1;
     p2.vlan = {42, 0};
-    const auto ended = run({p1, p2});
+    const auto ended = run_flows({p1, p2});
     ASSERT_EQ(ended.size(), 1U);
-    const std::string line = flow_to_json(ended[0].flow, ended[0].why, registry(), 5);
+    const std::string line = flow_to_json(ended[0].flow, ended[0].why, default_registry(), 5);
     const auto j = nlohmann::json::parse(line);
     EXPECT_EQ(j["vlan"], 42);
     EXPECT_TRUE(j["service"].is_null());
@@ -202,9 +146,11 @@ TEST(JsonWriter, VlanNumberAndUnknownServiceNull) {
 TEST(JsonWriter, ServiceFromTheOriginatorPort) {
     // The responder's port (39500) has no service, the originator's (3306, the SYN sender)
     // does: labelled from orig_port.
-    const auto ended = run({tcp_packet(kT0, {"10.0.0.1", 3306}, {"10.0.0.2", 39500}, S, 1, 0)});
+    const auto ended =
+        run_flows({tcp_packet(kT0, {"10.0.0.1", 3306}, {"10.0.0.2", 39500}, S, 1, 0)});
     ASSERT_EQ(ended.size(), 1U);
-    const auto j = nlohmann::json::parse(flow_to_json(ended[0].flow, ended[0].why, registry(), 0));
+    const auto j =
+        nlohmann::json::parse(flow_to_json(ended[0].flow, ended[0].why, default_registry(), 0));
     EXPECT_EQ(j["orig_p"], 3306); // the SYN sender
     EXPECT_EQ(j["service"], "mysql");
     EXPECT_EQ(j["service_source"], "orig_port");
@@ -214,10 +160,10 @@ TEST(JsonWriter, ServiceFromTheOriginatorPort) {
 TEST(JsonWriter, Ipv6Addresses) {
     const Endpoint c{"2001:db8::10", 50000};
     const Endpoint s{"2001:db8:0:0:1::1", 443};
-    const auto ended = run({tcp_packet(kT0, c, s, S, 1, 0, 0, 100, true),
-                            tcp_packet(kT0 + kMs, s, c, SA, 9, 2, 0, 100, true)});
+    const auto ended = run_flows({tcp_packet(kT0, c, s, S, 1, 0, 0, 100, true),
+                                  tcp_packet(kT0 + kMs, s, c, SA, 9, 2, 0, 100, true)});
     ASSERT_EQ(ended.size(), 1U);
-    const std::string line = flow_to_json(ended[0].flow, ended[0].why, registry(), 0);
+    const std::string line = flow_to_json(ended[0].flow, ended[0].why, default_registry(), 0);
     const auto j = nlohmann::json::parse(line);
     EXPECT_EQ(j["orig_h"], "2001:db8::10");
     EXPECT_EQ(j["resp_h"], "2001:db8::1:0:0:1");
@@ -227,10 +173,11 @@ TEST(JsonWriter, Ipv6Addresses) {
 }
 
 TEST(JsonWriter, Ipv4MappedIpv6StaysIpv6Text) {
-    const auto ended =
-        run({udp_packet(kT0, {"::ffff:192.0.2.1", 50000}, {"::ffff:192.0.2.2", 53}, 10, true)});
+    const auto ended = run_flows(
+        {udp_packet(kT0, {"::ffff:192.0.2.1", 50000}, {"::ffff:192.0.2.2", 53}, 10, true)});
     ASSERT_EQ(ended.size(), 1U);
-    const auto j = nlohmann::json::parse(flow_to_json(ended[0].flow, ended[0].why, registry(), 0));
+    const auto j =
+        nlohmann::json::parse(flow_to_json(ended[0].flow, ended[0].why, default_registry(), 0));
     EXPECT_EQ(j["orig_h"], "::ffff:192.0.2.1");
     EXPECT_EQ(j["resp_h"], "::ffff:192.0.2.2");
     EXPECT_EQ(j["service"], "dns");
@@ -238,10 +185,11 @@ TEST(JsonWriter, Ipv4MappedIpv6StaysIpv6Text) {
 
 TEST(JsonWriter, MicrosecondTimestampsTruncate) {
     // 999 ns past a microsecond: truncated like Zeek's µs timestamps, never rounded up.
-    const auto ended = run({udp_packet(5'000'000'999, {"10.0.0.1", 50000}, {"10.0.0.2", 53}),
-                            udp_packet(7'250'001'999, {"10.0.0.1", 50000}, {"10.0.0.2", 53})});
+    const auto ended =
+        run_flows({udp_packet(5'000'000'999, {"10.0.0.1", 50000}, {"10.0.0.2", 53}),
+                   udp_packet(7'250'001'999, {"10.0.0.1", 50000}, {"10.0.0.2", 53})});
     ASSERT_EQ(ended.size(), 1U);
-    const std::string line = flow_to_json(ended[0].flow, ended[0].why, registry(), 0);
+    const std::string line = flow_to_json(ended[0].flow, ended[0].why, default_registry(), 0);
     EXPECT_NE(line.find("\"ts\":5.000000,\"last_ts\":7.250001,\"duration\":2.250001,"),
               std::string::npos)
         << line;
@@ -262,7 +210,7 @@ TEST(JsonWriter, EscapesStrings) {
 }
 
 TEST(JsonWriter, UserServiceNamesAreEscaped) {
-    TempPath file("services");
+    TempPath file("json-services");
     {
         std::ofstream out(file.str());
         out << "we\"ird\\na\x01me 61000/udp\n";
@@ -270,7 +218,7 @@ TEST(JsonWriter, UserServiceNamesAreEscaped) {
     ServiceRegistry reg;
     const auto load = reg.load_user_file(file.str());
     ASSERT_EQ(load.entries, 1U);
-    const auto ended = run({udp_packet(kT0, {"10.0.0.1", 62000}, {"10.0.0.2", 61000})}, reg);
+    const auto ended = run_flows({udp_packet(kT0, {"10.0.0.1", 62000}, {"10.0.0.2", 61000})}, reg);
     ASSERT_EQ(ended.size(), 1U);
     const std::string line = flow_to_json(ended[0].flow, ended[0].why, reg, 0);
     EXPECT_NE(line.find("\"service\":\"we\\\"ird\\\\na\\u0001me\",\"service_source\":"
@@ -283,10 +231,11 @@ TEST(JsonWriter, UserServiceNamesAreEscaped) {
 }
 
 TEST(JsonWriter, WritesOneLinePerFlowToAFile) {
-    TempPath file("out");
+    TempPath file("json-out");
     {
-        JsonWriter writer(std::make_unique<OutputFile>(file.str()), registry(), 3);
-        FlowTable table(FlowTableOptions{}, pairwatch::test::client_rule(registry()), &writer);
+        JsonWriter writer(std::make_unique<OutputFile>(file.str()), default_registry(), 3);
+        FlowTable table(FlowTableOptions{}, pairwatch::test::client_rule(default_registry()),
+                        &writer);
         table.on_packet(udp_packet(kT0, {"10.0.0.1", 50000}, {"10.0.0.2", 53}));
         table.on_packet(udp_packet(kT0 + kMs, {"10.0.0.1", 50001}, {"10.0.0.2", 53}));
         table.on_end(); // on_finish flushes
@@ -334,7 +283,7 @@ TEST(JsonWriter, LargeWriteToDevFullFails) {
 TEST(JsonWriter, JsonWriterReportsDevFull) {
     if (!std::filesystem::exists("/dev/full"))
         GTEST_SKIP() << "no /dev/full";
-    JsonWriter writer(std::make_unique<OutputFile>("/dev/full"), registry(), 0);
+    JsonWriter writer(std::make_unique<OutputFile>("/dev/full"), default_registry(), 0);
     const Flow f = http_flow();
     writer.on_flow_end(f, EndReason::Fin);
     writer.on_finish();

@@ -1,0 +1,77 @@
+// The flow record that --json and --csv write: one list of fields, in one order, computed once
+// per ended flow and rendered by each format, so the two can never disagree on a name or a value.
+#pragma once
+
+#include "pairwatch/flow/flow.h"
+#include "pairwatch/services/service_registry.h"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace pairwatch::exporter {
+
+/// Epoch seconds with 6 decimals ("1362692526.869344"), truncated to the microsecond as Zeek's
+/// timestamps are.
+void append_epoch_seconds(std::string& out, std::int64_t ns);
+
+/// How a value is written: JSON needs the difference, CSV only tells null from the rest.
+enum class ValueKind : std::uint8_t { Null, Number, String };
+
+struct RecordValue {
+    ValueKind kind = ValueKind::Null;
+    std::string_view text; // the number's digits or the raw string; empty for Null
+};
+
+class FlowRecord {
+public:
+    /// The field names, in the order both formats write them.
+    static constexpr std::array<std::string_view, 25> kFieldNames = {
+        "uid",
+        "ts",
+        "last_ts",
+        "duration",
+        "proto",
+        "orig_h",
+        "orig_p",
+        "resp_h",
+        "resp_p",
+        "vlan",
+        "service",
+        "service_source",
+        "port_category",
+        "conn_state",
+        "history",
+        "dir_reason",
+        "end_reason",
+        "orig_pkts",
+        "resp_pkts",
+        "orig_bytes",
+        "resp_bytes",
+        "orig_ip_bytes",
+        "resp_ip_bytes",
+        "orig_wire_bytes",
+        "resp_wire_bytes",
+    };
+    static constexpr std::size_t kFieldCount = kFieldNames.size();
+
+    FlowRecord(const flow::Flow& flow, flow::EndReason why,
+               const services::ServiceRegistry& registry, std::uint64_t uid_seed);
+
+    /// The value of field `i` (an index into kFieldNames); views into this record.
+    [[nodiscard]] RecordValue value(std::size_t i) const;
+
+private:
+    void add(ValueKind kind, std::string_view text);
+    template <typename T> void add_number(T n);
+    void add_seconds(std::int64_t ns);
+    void end_value(ValueKind kind); // the text appended since the last value is this one
+
+    std::string text_; // every value back to back
+    std::array<std::uint32_t, kFieldCount + 1> start_{};
+    std::array<ValueKind, kFieldCount> kind_{};
+    std::size_t count_ = 0;
+};
+
+} // namespace pairwatch::exporter

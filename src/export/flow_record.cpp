@@ -1,0 +1,91 @@
+#include "pairwatch/export/flow_record.h"
+
+#include "pairwatch/services/flow_label.h"
+#include "pairwatch/util/saturating.h"
+
+#include <cassert>
+#include <fmt/format.h>
+
+namespace pairwatch::exporter {
+
+void append_epoch_seconds(std::string& out, std::int64_t ns) {
+    // The sign apart, so that a time before 1970 reads right: -0.5 s is "-0.500000".
+    const std::uint64_t magnitude =
+        ns < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(ns) : static_cast<std::uint64_t>(ns);
+    if (ns < 0) out += '-';
+    fmt::format_to(std::back_inserter(out), "{}.{:06}", magnitude / 1'000'000'000,
+                   magnitude % 1'000'000'000 / 1000);
+}
+
+void FlowRecord::end_value(ValueKind kind) {
+    assert(count_ < kFieldCount);
+    kind_[count_] = kind;
+    start_[++count_] = static_cast<std::uint32_t>(text_.size());
+}
+
+void FlowRecord::add(ValueKind kind, std::string_view text) {
+    text_ += text;
+    end_value(kind);
+}
+
+template <typename T> void FlowRecord::add_number(T n) {
+    fmt::format_to(std::back_inserter(text_), "{}", n);
+    end_value(ValueKind::Number);
+}
+
+void FlowRecord::add_seconds(std::int64_t ns) {
+    append_epoch_seconds(text_, ns);
+    end_value(ValueKind::Number);
+}
+
+FlowRecord::FlowRecord(const flow::Flow& f, flow::EndReason why,
+                       const services::ServiceRegistry& registry, std::uint64_t uid_seed) {
+    const services::FlowLabel label = services::label_flow(f, registry);
+    const std::uint64_t orig_bytes = f.orig().payload_bytes;
+    const std::uint64_t resp_bytes = f.resp().payload_bytes;
+    text_.reserve(256);
+    // In kFieldNames order; the constructor's last line checks that none was left out.
+    add(ValueKind::String, flow::flow_uid(f, uid_seed));
+    add_seconds(f.first_ns);
+    add_seconds(f.last_ns);
+    add_seconds(util::saturating_sub(f.last_ns, f.first_ns));
+    add(ValueKind::String, f.is_tcp() ? "tcp" : "udp");
+    add(ValueKind::String, decode::to_string(f.orig_addr(), f.ip_version()));
+    add_number(f.orig_port());
+    add(ValueKind::String, decode::to_string(f.resp_addr(), f.ip_version()));
+    add_number(f.resp_port());
+    if (f.key.vlan_count() > 0) {
+        add_number(f.key.vlan_outer);
+    } else {
+        add(ValueKind::Null, {});
+    }
+    if (label.service) {
+        add(ValueKind::String, label.service->name);
+        add(ValueKind::String, services::to_string(label.source));
+    } else {
+        add(ValueKind::Null, {});
+        add(ValueKind::Null, {});
+    }
+    add(ValueKind::String, services::to_string(label.category));
+    add(ValueKind::String,
+        flow::to_string(f.tcp.conn_state(f.orig_side(), f.is_tcp(), orig_bytes, resp_bytes)));
+    add(ValueKind::String, f.tcp.history(f.orig_side()));
+    add(ValueKind::String, flow::to_string(f.dir_reason()));
+    add(ValueKind::String, flow::to_string(why));
+    add_number(f.orig().packets.get());
+    add_number(f.resp().packets.get());
+    add_number(orig_bytes);
+    add_number(resp_bytes);
+    add_number(f.orig().ip_bytes.get());
+    add_number(f.resp().ip_bytes.get());
+    add_number(f.orig().wire_bytes.get());
+    add_number(f.resp().wire_bytes.get());
+    assert(count_ == kFieldCount);
+}
+
+RecordValue FlowRecord::value(std::size_t i) const {
+    assert(i < count_);
+    return {kind_[i], std::string_view(text_).substr(start_[i], start_[i + 1] - start_[i])};
+}
+
+} // namespace pairwatch::exporter

@@ -1,0 +1,92 @@
+#include "pairwatch/export/output_file.h"
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+using pairwatch::exporter::OutputFile;
+
+namespace {
+
+/// Sends spdlog's default logger to a string while it lives.
+class CapturedLog {
+public:
+    CapturedLog() : previous_(spdlog::default_logger()) {
+        auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(text_);
+        auto logger = std::make_shared<spdlog::logger>("captured", sink);
+        logger->set_pattern("%l: %v");
+        spdlog::set_default_logger(logger);
+    }
+    ~CapturedLog() { spdlog::set_default_logger(previous_); }
+    CapturedLog(const CapturedLog&) = delete;
+    CapturedLog& operator=(const CapturedLog&) = delete;
+    [[nodiscard]] std::string text() const { return text_.str(); }
+
+private:
+    std::shared_ptr<spdlog::logger> previous_;
+    std::ostringstream text_;
+};
+
+} // namespace
+
+TEST(OutputFile, DiskFullIsLoggedOnceNamingTheOption) {
+    if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+    const CapturedLog log;
+    OutputFile out("/dev/full", "--csv");
+    out.write("a,b\n");
+    out.flush();
+    out.write("c,d\n");
+    out.flush();
+    out.flush();
+    EXPECT_TRUE(out.failed());
+    EXPECT_FALSE(out.closed_by_reader());
+    EXPECT_EQ(log.text(), "error: --csv /dev/full: write failed: No space left on device; "
+                          "nothing more is written there\n");
+}
+
+TEST(OutputFile, OpenFailureNamesTheOption) {
+    try {
+        OutputFile out("/nonexistent-dir/conn.log", "--zeek-conn");
+        FAIL() << "opened";
+    } catch (const std::runtime_error& e) {
+        EXPECT_STREQ(
+            e.what(),
+            "--zeek-conn /nonexistent-dir/conn.log: cannot write: No such file or directory");
+    }
+}
+
+TEST(OutputFile, ClosedPipeIsTheReaderLeavingNotAnError) {
+    // `pairwatch --csv - | head`: once head exits, writes get EPIPE (main ignores SIGPIPE, as
+    // this test does while it runs). That stops the output quietly.
+    const auto old_handler = std::signal(SIGPIPE, SIG_IGN);
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    const CapturedLog log;
+    {
+        // Opened while the pipe has its reader: opening a pipe without one would wait for one.
+        OutputFile out("/proc/self/fd/" + std::to_string(fds[1]), "--csv");
+        ::close(fds[0]); // the reader is gone
+        out.write("uid,ts\n");
+        out.flush();
+        EXPECT_TRUE(out.failed());
+        EXPECT_TRUE(out.closed_by_reader());
+    }
+    ::close(fds[1]);
+    std::signal(SIGPIPE, old_handler);
+    EXPECT_EQ(log.text(), "");
+}
+
+TEST(OutputFile, StandardOutputByDash) {
+    const OutputFile out("-", "--json");
+    EXPECT_TRUE(out.is_stdout());
+    EXPECT_EQ(out.path(), "-");
+    EXPECT_FALSE(out.failed());
+}
