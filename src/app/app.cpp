@@ -4,7 +4,9 @@
 #include "pairwatch/app/privileges.h"
 #include "pairwatch/capture/pcap_source.h"
 #include "pairwatch/decode/link_type.h"
+#include "pairwatch/export/csv_writer.h"
 #include "pairwatch/export/json_writer.h"
+#include "pairwatch/export/zeek_conn_writer.h"
 #include "pairwatch/flow/flow_table.h"
 #include "pairwatch/report/decode_summary.h"
 #include "pairwatch/report/flow_summary.h"
@@ -19,6 +21,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 #include <fmt/format.h>
@@ -62,6 +65,40 @@ private:
 };
 
 std::int64_t to_ns(double seconds) { return static_cast<std::int64_t>(seconds * 1e9); }
+
+/// The file outputs (--json, --zeek-conn, --csv), each writing on its own: one that fails says
+/// so once and stops, the others and the capture go on, and the exit status is 1.
+struct FileOutputs {
+    std::vector<std::unique_ptr<exporter::FileSink>> sinks;
+
+    FileOutputs(const Config& config, const services::ServiceRegistry& registry,
+                std::uint64_t seed) {
+        using exporter::OutputFile;
+        if (config.json_file) {
+            sinks.push_back(std::make_unique<exporter::JsonWriter>(
+                std::make_unique<OutputFile>(*config.json_file, "--json"), registry, seed));
+        }
+        if (config.zeek_conn_file) {
+            sinks.push_back(std::make_unique<exporter::ZeekConnWriter>(
+                std::make_unique<OutputFile>(*config.zeek_conn_file, "--zeek-conn"), registry,
+                seed, config.local_nets));
+        }
+        if (config.csv_file) {
+            sinks.push_back(std::make_unique<exporter::CsvWriter>(
+                std::make_unique<OutputFile>(*config.csv_file, "--csv"), registry, seed));
+        }
+    }
+    [[nodiscard]] bool any(bool (exporter::OutputFile::*test)() const) const {
+        return std::any_of(sinks.begin(), sinks.end(),
+                           [test](const auto& s) { return (s->output().*test)(); });
+    }
+    /// A write failed for another reason than the reader of a pipe going away.
+    [[nodiscard]] bool failed() const {
+        return std::any_of(sinks.begin(), sinks.end(), [](const auto& s) {
+            return s->output().failed() && !s->output().closed_by_reader();
+        });
+    }
+};
 
 } // namespace
 
@@ -117,13 +154,11 @@ int run(const Config& config) {
     // Everything that opens a file does so before privileges are dropped.
     const services::ServiceRegistry registry =
         services::ServiceRegistry::standard(config.services_file);
-    std::unique_ptr<exporter::JsonWriter> json;
     const std::uint64_t seed = config.hash_seed.value_or(std::random_device{}() * 0x9e3779b97f4a7c15ULL ^
                                                          std::random_device{}());
-    if (config.json_file) {
-        json = std::make_unique<exporter::JsonWriter>(
-            std::make_unique<exporter::OutputFile>(*config.json_file), registry, seed);
-    }
+    FileOutputs outputs(config, registry, seed);
+    // The report and summary go to stdout, unless a "-" output took it.
+    std::FILE* const report_out = outputs.any(&exporter::OutputFile::is_stdout) ? stderr : stdout;
     const std::string user = drop_privileges(config.drop_to_user);
     spdlog::debug("capturing as {}", user);
 
@@ -135,7 +170,7 @@ int run(const Config& config) {
         consumers.push_back(printer.get());
     }
     FanOut sinks;
-    if (json) sinks.add(json.get());
+    for (const auto& s : outputs.sinks) sinks.add(s.get());
     report::FlowSummary summary(registry);
     if (!config.quiet && !config.packets) sinks.add(&summary);
 
@@ -157,7 +192,7 @@ int run(const Config& config) {
     // read at full speed only when --interval was given, by wall time.
     const bool rolling = !config.quiet && !config.packets && config.interval_s > 0 &&
                          (info.live || config.replay_speed > 0 || config.interval_given);
-    const bool stdout_taken = json && json->output().is_stdout();
+    const bool stdout_taken = report_out != stdout;
     watch::ServerInventory inventory;
     std::unique_ptr<report::LiveReport> live;
     std::unique_ptr<report::ConsoleView> console;
@@ -199,7 +234,7 @@ int run(const Config& config) {
     if (live) live->set_waker(&pipeline.waker());
     std::FILE* progress_out = ::isatty(STDERR_FILENO) != 0 ? stderr : nullptr;
     ReportDriver driver(pipeline, live.get(), std::move(console),
-                        rolling ? (stdout_taken ? stderr : stdout) : nullptr, header, progress_out);
+                        rolling ? report_out : nullptr, header, progress_out);
     const RunResult result = pipeline.run(&driver);
     driver.finish();
     driver.close_console();
@@ -210,9 +245,7 @@ int run(const Config& config) {
 
     if (result.source_warning) spdlog::warn("{}", *result.source_warning);
     const bool output_closed = (printer && printer->wants_stop()) ||
-                               (json && json->output().closed_by_reader());
-    // The summary goes where the report goes: stdout, unless a "-" output took stdout.
-    std::FILE* report_out = json && json->output().is_stdout() ? stderr : stdout;
+                               outputs.any(&exporter::OutputFile::closed_by_reader);
     if (!output_closed && !config.quiet) {
         std::string text;
         if (config.packets) {
@@ -235,7 +268,7 @@ int run(const Config& config) {
         std::fwrite(text.data(), 1, text.size(), report_out);
         std::fflush(report_out);
     }
-    if (json && json->output().failed() && !json->output().closed_by_reader()) return 1;
+    if (outputs.failed()) return 1;
     if (config.demo) {
         spdlog::info("that was the demo capture; to watch live: sudo pairwatch -i IFACE "
                      "(pairwatch -D lists interfaces), or read your own: pairwatch -r FILE");

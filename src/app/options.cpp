@@ -2,8 +2,10 @@
 
 #include <getopt.h>
 
+#include <array>
 #include <charconv>
 #include <fmt/format.h>
+#include <stdexcept>
 
 namespace pairwatch::app {
 
@@ -21,6 +23,9 @@ enum LongOnly : int {
     kOptInterval,
     kOptReplaySpeed,
     kOptNoColor,
+    kOptZeekConn,
+    kOptCsv,
+    kOptLocalNets,
 };
 
 int parse_int(const char* text, const char* option, long min, long max) {
@@ -60,6 +65,33 @@ std::uint64_t parse_u64(const char* text, const char* option) {
     return value;
 }
 
+/// The file outputs must not share a file, and only one may take standard output.
+void check_outputs(const Config& c) {
+    const std::array<std::pair<const char*, const std::optional<std::string>*>, 3> outputs = {{
+        {"--json", &c.json_file},
+        {"--zeek-conn", &c.zeek_conn_file},
+        {"--csv", &c.csv_file},
+    }};
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+        for (std::size_t j = i + 1; j < outputs.size(); ++j) {
+            const auto& a = *outputs[i].second;
+            const auto& b = *outputs[j].second;
+            if (!a || !b || *a != *b) continue;
+            if (*a == "-") {
+                throw UsageError(fmt::format("{} - and {} -: only one output can be standard "
+                                             "output",
+                                             outputs[i].first, outputs[j].first));
+            }
+            throw UsageError(fmt::format("{} and {} both write to {}: give each its own file",
+                                         outputs[i].first, outputs[j].first, *a));
+        }
+    }
+    if (!c.local_nets.empty() && !c.zeek_conn_file) {
+        throw UsageError("--local-nets fills conn.log's local_orig and local_resp: give "
+                         "--zeek-conn FILE too");
+    }
+}
+
 } // namespace
 
 std::string usage_text() {
@@ -91,6 +123,12 @@ Conversations:
 
 Output:
   --json FILE       one JSON object per ended conversation ("-" for standard output)
+  --zeek-conn FILE  Zeek's conn.log, tab-separated with its header ("-" for standard output)
+  --csv FILE        the JSON record as CSV, a header row first ("-" for standard output)
+  --local-nets CIDR,...
+                    the networks conn.log's local_orig and local_resp call local, IPv4 or
+                    IPv6 (10.0.0.0/8,2001:db8::/32); "private" adds the IANA special-purpose
+                    blocks, as Zeek 6 and later count them by default
   --packets         print one line per TCP/UDP packet, then the decode counters:
                       FRAME TS PROTO SRC:SPORT > DST:DPORT FLAGS LEN [frag]
   --interval S      the rolling report every S seconds (default 1; 0: only the final
@@ -122,11 +160,16 @@ Config parse_options(int argc, char** argv) {
         {"interval", required_argument, nullptr, kOptInterval},
         {"replay-speed", required_argument, nullptr, kOptReplaySpeed},
         {"no-color", no_argument, nullptr, kOptNoColor},
+        {"zeek-conn", required_argument, nullptr, kOptZeekConn},
+        {"csv", required_argument, nullptr, kOptCsv},
+        {"local-nets", required_argument, nullptr, kOptLocalNets},
         {"help", no_argument, nullptr, 'h'},
         {"version", no_argument, nullptr, 'V'},
         {nullptr, 0, nullptr, 0},
     };
-    optind = 1;
+    // 0, not 1: glibc then also resets its permutation state (first_nonopt, nextchar), which a
+    // parse that returned early (-h) leaves behind for the next call in the same process.
+    optind = 0;
     opterr = 0; // we say what went wrong ourselves, in one line
     int opt = 0;
     // GNU getopt moves the filter words to the end, so options may follow the filter
@@ -165,6 +208,22 @@ Config parse_options(int argc, char** argv) {
             break;
         case kOptJson:
             c.json_file = optarg;
+            break;
+        case kOptZeekConn:
+            c.zeek_conn_file = optarg;
+            break;
+        case kOptCsv:
+            c.csv_file = optarg;
+            break;
+        case kOptLocalNets:
+            try {
+                const services::CidrList blocks = services::parse_cidr_list(optarg);
+                for (const auto& block : blocks.blocks()) c.local_nets.add(block);
+            } catch (const std::invalid_argument& e) {
+                throw UsageError(fmt::format("--local-nets: {} (give IPv4 or IPv6 blocks such "
+                                             "as 10.0.0.0/8,2001:db8::/32, or private)",
+                                             e.what()));
+            }
             break;
         case kOptMaxFlows:
             c.max_flows = static_cast<std::size_t>(parse_int(optarg, "--max-flows", 1, 100'000'000));
@@ -225,6 +284,7 @@ Config parse_options(int argc, char** argv) {
         c.filter = trailing;
     }
     if (c.action != Action::Run) return c;
+    check_outputs(c);
     if (!c.read_file.empty() && !c.interface.empty()) {
         throw UsageError("-r and -i both given: read a file or capture live, not both");
     }

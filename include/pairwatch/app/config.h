@@ -1,6 +1,8 @@
 // Everything the command line says, as one value the pipeline is built from.
 #pragma once
 
+#include "pairwatch/services/cidr.h"
+
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -48,6 +50,9 @@ struct Config {
     double replay_speed = 0;     // --replay-speed X: a file replayed in capture time, X times faster
     bool color = true;           // --no-color (NO_COLOR in the environment is checked at start)
     std::optional<std::string> json_file; // --json FILE ("-" = stdout)
+    std::optional<std::string> zeek_conn_file; // --zeek-conn FILE ("-" = stdout)
+    std::optional<std::string> csv_file;       // --csv FILE ("-" = stdout)
+    services::CidrList local_nets; // --local-nets: conn.log's local_orig/local_resp; empty: unset
 };
 
 /// Parses argv (argv[0] included). Throws UsageError on anything it does not accept.

@@ -83,3 +83,39 @@ TEST(Options, HelpAndVersionStopParsing) {
     EXPECT_EQ(parse({"--version"}).action, Action::Version);
     EXPECT_EQ(parse({"-D"}).action, Action::ListInterfaces);
 }
+
+TEST(Options, FileOutputsAndLocalNets) {
+    const Config c =
+        parse({"-r", "x", "--json", "a.jsonl", "--zeek-conn", "conn.log", "--csv", "-",
+               "--local-nets", "10.0.0.0/8, 2001:db8::/32", "--local-nets", "private"});
+    EXPECT_EQ(c.json_file, "a.jsonl");
+    EXPECT_EQ(c.zeek_conn_file, "conn.log");
+    EXPECT_EQ(c.csv_file, "-");
+    // Both --local-nets add up: two blocks, then the special-purpose ones.
+    ASSERT_EQ(c.local_nets.blocks().size(),
+              2 + pairwatch::services::special_purpose_blocks().size());
+    EXPECT_EQ(c.local_nets.blocks()[0].to_string(), "10.0.0.0/8");
+    EXPECT_EQ(c.local_nets.blocks()[1].to_string(), "2001:db8::/32");
+    EXPECT_TRUE(parse({"-r", "x"}).local_nets.empty());
+}
+
+TEST(Options, BadLocalNetsNameTheEntry) {
+    EXPECT_EQ(
+        usage_error({"-r", "x", "--zeek-conn", "c", "--local-nets", "10.0.0.0/8,10.1.0.0/99"}),
+        "--local-nets: '10.1.0.0/99': the prefix length must be a number from 0 to 32 "
+        "(give IPv4 or IPv6 blocks such as 10.0.0.0/8,2001:db8::/32, or private)");
+    EXPECT_EQ(usage_error({"-r", "x", "--zeek-conn", "c", "--local-nets", "fe80::zz/10"}),
+              "--local-nets: 'fe80::zz/10': not an IPv6 address (give IPv4 or IPv6 blocks such "
+              "as 10.0.0.0/8,2001:db8::/32, or private)");
+    EXPECT_EQ(usage_error({"-r", "x", "--local-nets", "10.0.0.0/8"}),
+              "--local-nets fills conn.log's local_orig and local_resp: give --zeek-conn FILE too");
+}
+
+TEST(Options, OutputsNeedFilesOfTheirOwn) {
+    EXPECT_EQ(usage_error({"-r", "x", "--json", "-", "--zeek-conn", "-"}),
+              "--json - and --zeek-conn -: only one output can be standard output");
+    EXPECT_EQ(usage_error({"-r", "x", "--zeek-conn", "out", "--csv", "out"}),
+              "--zeek-conn and --csv both write to out: give each its own file");
+    EXPECT_EQ(usage_error({"--zeek-conn"}), "--zeek-conn needs a value");
+    EXPECT_EQ(usage_error({"-r", "x", "--json", "-", "--csv", "flows.csv"}), "(accepted)");
+}
