@@ -33,13 +33,13 @@ expect_pane() {
     if pane | grep -Eq -- "$1"; then echo "ok: $2"; else echo "FAIL: $2 (no line matching $1)"; pane; fail=1; fi
 }
 
-start() { # WIDTH HEIGHT SPEED
+start() { # WIDTH HEIGHT SPEED [OPTIONS...]
     [[ -n $socket ]] && tmux -L "$socket" kill-server 2>/dev/null || true
     socket="pwtui-$$-$1x$2" # a server per run: no race with the last one's shutdown
     sockets+=("$socket")
     rm -f "$work/status"
     tmux -L "$socket" -f /dev/null new-session -d -s tui -x "$1" -y "$2" \
-        "TERM=xterm-256color TZ=UTC '$PAIRWATCH' -r '$CAPTURE' --replay-speed $3 --interval 0.5; echo EXIT=\$? > '$work/status'; sleep 600"
+        "TERM=xterm-256color TZ=UTC ${ENV_PREFIX:-} '$PAIRWATCH' -r '$CAPTURE' --replay-speed $3 --interval 0.5 ${*:4}; echo EXIT=\$? > '$work/status'; sleep 600"
 }
 
 wait_exit() {
@@ -88,6 +88,43 @@ for size in 80x24 200x50; do
     tmux -L "$socket" send-keys -t tui x q
     wait_exit
 done
+
+echo "--- a resize, colour and no colour"
+start 200 50 4
+wait_pane 'end of input: q quits' || fail=1
+# Colour: the category and state cells carry SGR colour codes (capture-pane -e keeps them).
+if tmux -L "$socket" capture-pane -e -p -t tui | grep -q $'\e\\[3[0-7]m'; then echo "ok: coloured"; else
+    echo "FAIL: no colour codes in the view"; fail=1; fi
+tmux -L "$socket" resize-window -t tui -x 80 -y 24
+wait_pane '^PROTO +ORIGINATOR +RESPONDER +SERVICE +CATEGORY +STATE +BYTES +RATE$' || fail=1
+echo "ok: the view follows the terminal's new size (SIGWINCH)"
+tmux -L "$socket" send-keys -t tui q
+wait_exit
+start 200 50 4 --no-color
+wait_pane 'end of input: q quits' || fail=1
+if tmux -L "$socket" capture-pane -e -p -t tui | grep -q $'\e\\[3[0-7]m'; then echo "FAIL: --no-color still colours"; fail=1; else
+    echo "ok: --no-color"; fi
+tmux -L "$socket" send-keys -t tui q
+wait_exit
+ENV_PREFIX="NO_COLOR=1" start 200 50 4
+wait_pane 'end of input: q quits' || fail=1
+if tmux -L "$socket" capture-pane -e -p -t tui | grep -q $'\e\\[3[0-7]m'; then echo "FAIL: NO_COLOR still colours"; fail=1; else
+    echo "ok: NO_COLOR"; fi
+tmux -L "$socket" send-keys -t tui q
+wait_exit
+
+echo "--- a crash signal gives the terminal back"
+start 100 30 0.5
+wait_pane '^flows \(sorted by bytes\)' || fail=1
+# Only pairwatch's own argv starts with its path (the shell and tmux around it hold the string too).
+pkill -SEGV -f -- "^$PAIRWATCH -r $CAPTURE --replay-speed 0.5" || true
+for _ in $(seq 100); do [[ -s $work/status ]] && break; sleep 0.1; done
+if grep -q 'EXIT=139' "$work/status" 2>/dev/null; then echo "ok: died of SIGSEGV (139)"; else
+    echo "FAIL: crash exit: $(cat "$work/status" 2>/dev/null)"; fail=1; fi
+alt=$(tmux -L "$socket" display -p -t tui '#{alternate_on}')
+cursor=$(tmux -L "$socket" display -p -t tui '#{cursor_flag}')
+if [[ $alt == 0 && $cursor == 1 ]]; then echo "ok: terminal restored after the crash"; else
+    echo "FAIL: not restored after the crash (alternate_on=$alt cursor_flag=$cursor)"; fail=1; fi
 
 echo "--- Ctrl-C during the replay"
 start 100 30 0.5

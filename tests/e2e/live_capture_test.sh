@@ -97,4 +97,29 @@ expect_in '^[0-9.k]+ pkt/s  [0-9.kM]+b/s  \| packets [0-9]+  kernel drops 0  int
 expect_in '^tcp +10\.99\.0\.2:[0-9]+ +10\.99\.0\.1:8080 +http-alt +registered +S[F1] ' "the conversation in a report block"
 expect_in '^10\.99\.0\.1:8080 +tcp +http-alt +registered +1 +1 ' "the web server in the servers view, with its one client"
 expect_in '^ *tcp +10\.99\.0\.2:[0-9]+ > 10\.99\.0\.1:8080 +http-alt +S[F1]' "the conversation in the final summary"
+
+# A quiet link: a UDP conversation ends by the wall clock once --udp-timeout passes, with no later
+# packet to move the clock; the report blocks keep coming with no traffic.
+ip netns exec "$srv" "$PAIRWATCH" -i veth-srv --interval 0.3 --udp-timeout 1 \
+    >"$work/idle.txt" 2>"$work/err3.txt" &
+pw_pid=$!
+wait_for grep -q "capturing on veth-srv" "$work/err3.txt" || { echo "FAIL: no third capture"; exit 1; }
+ip netns exec "$cli" python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"ping", ("10.99.0.1", 9999))'
+wait_for grep -Eq '^udp +10\.99\.0\.2:[0-9]+ +10\.99\.0\.1:9999 ' "$work/idle.txt" || true
+sleep 2.5
+kill -INT "$pw_pid"
+wait "$pw_pid" || true
+pw_pid=
+last_block=$(awk '/^=== /{ block = "" } { block = block $0 "\n" } END { printf "%s", block }' "$work/idle.txt" |
+    sed -n '/^===/,/^pairwatch: /p')
+if grep -Eq '^udp +10\.99\.0\.2:[0-9]+ +10\.99\.0\.1:9999 ' "$work/idle.txt"; then
+    echo "ok: the UDP conversation in a report block"
+else
+    echo "FAIL: the UDP datagram never showed in the report"; fail=1
+fi
+if grep -Eq '^flows 0 active, [1-9][0-9]* total' <<<"$last_block"; then
+    echo "ok: it ended by the wall clock on a quiet link"
+else
+    echo "FAIL: the last block still has it open:"; echo "$last_block"; fail=1
+fi
 exit $fail
