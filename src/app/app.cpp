@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <random>
 #include <fmt/format.h>
@@ -98,6 +99,24 @@ struct FileOutputs {
             return s->output().failed() && !s->output().closed_by_reader();
         });
     }
+};
+
+/// A live capture's records reach their files within a second, so `tail -f flows.jsonl` follows
+/// the link; a file read keeps the big buffered writes.
+class LiveFlush final : public decode::PacketConsumer {
+public:
+    explicit LiveFlush(const FileOutputs& outputs) : outputs_(outputs) {}
+    void on_packet(const decode::PacketInfo& /*packet*/) override {}
+    void on_batch_end() override {
+        const auto now = std::chrono::steady_clock::now();
+        if (now < next_) return;
+        next_ = now + std::chrono::seconds(1);
+        for (const auto& s : outputs_.sinks) s->flush();
+    }
+
+private:
+    const FileOutputs& outputs_;
+    std::chrono::steady_clock::time_point next_{};
 };
 
 } // namespace
@@ -187,6 +206,8 @@ int run(const Config& config) {
     };
     flow::FlowTable table(table_options, client_rule, &sinks);
     consumers.push_back(&table);
+    LiveFlush live_flush(outputs);
+    if (info.live && !outputs.sinks.empty()) consumers.push_back(&live_flush);
 
     // The rolling report: a live capture and a paced replay report by capture time; a file
     // read at full speed only when --interval was given, by wall time.

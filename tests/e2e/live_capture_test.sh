@@ -101,12 +101,18 @@ expect_in '^ *tcp +10\.99\.0\.2:[0-9]+ > 10\.99\.0\.1:8080 +http-alt +S[F1]' "th
 # A quiet link: a UDP conversation ends by the wall clock once --udp-timeout passes, with no later
 # packet to move the clock; the report blocks keep coming with no traffic.
 ip netns exec "$srv" "$PAIRWATCH" -i veth-srv --interval 0.3 --udp-timeout 1 \
-    >"$work/idle.txt" 2>"$work/err3.txt" &
+    --json "$work/idle.jsonl" >"$work/idle.txt" 2>"$work/err3.txt" &
 pw_pid=$!
 wait_for grep -q "capturing on veth-srv" "$work/err3.txt" || { echo "FAIL: no third capture"; exit 1; }
 ip netns exec "$cli" python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"ping", ("10.99.0.1", 9999))'
 wait_for grep -Eq '^udp +10\.99\.0\.2:[0-9]+ +10\.99\.0\.1:9999 ' "$work/idle.txt" || true
 sleep 2.5
+# Its record is in the file already, before the run ends (a live capture flushes every second).
+if grep -q '"resp_p":9999,.*"end_reason":"idle"' "$work/idle.jsonl"; then
+    echo "ok: the idle record reached --json while the capture runs"
+else
+    echo "FAIL: no idle record in --json before the end:"; cat "$work/idle.jsonl"; fail=1
+fi
 kill -INT "$pw_pid"
 wait "$pw_pid" || true
 pw_pid=

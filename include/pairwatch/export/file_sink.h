@@ -14,6 +14,8 @@ class FileSink : public flow::FlowSink {
 public:
     explicit FileSink(std::unique_ptr<OutputFile> out) : out_(std::move(out)) {}
     void on_finish() override { out_->flush(); }
+    /// Writes out what is buffered (a live capture does it every second, for `tail -f`).
+    void flush() { out_->flush(); }
     [[nodiscard]] const OutputFile& output() const { return *out_; }
 
 protected:
