@@ -16,7 +16,10 @@
 #include "pairwatch/services/client_port.h"
 #include "pairwatch/services/proto.h"
 #include "pairwatch/services/service_registry.h"
+#include "pairwatch/watch/alert_engine.h"
+#include "pairwatch/watch/inventory_file.h"
 #include "pairwatch/watch/server_inventory.h"
+#include "pairwatch/export/alert_writer.h"
 #include "report_driver.h"
 
 #include <unistd.h>
@@ -101,6 +104,30 @@ struct FileOutputs {
     }
 };
 
+/// Alerts in the log (stderr, or held while the full-screen view is up).
+class LogAlerts final : public watch::AlertSink {
+public:
+    void on_alert(const watch::Alert& alert) override {
+        spdlog::warn("alert: {}", watch::alert_to_text(alert));
+    }
+};
+
+/// "alerts: 2 raised (new-server 1, scan 1)" and one line each, for the summary.
+std::string format_alerts(const watch::AlertEngine& engine) {
+    const auto& all = engine.alerts();
+    if (all.empty()) return "alerts: none\n";
+    std::string kinds;
+    const auto counts = engine.counts();
+    for (std::size_t k = 0; k < counts.size(); ++k) {
+        if (counts[k] == 0) continue;
+        kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ",
+                             watch::to_string(static_cast<watch::AlertKind>(k)), counts[k]);
+    }
+    std::string out = fmt::format("alerts: {} raised ({})\n", all.size(), kinds);
+    for (const auto& a : all) out += "  " + watch::alert_to_text(a) + "\n";
+    return out;
+}
+
 /// A live capture's records reach their files within a second, so `tail -f flows.jsonl` follows
 /// the link; a file read keeps the big buffered writes.
 class LiveFlush final : public decode::PacketConsumer {
@@ -176,8 +203,21 @@ int run(const Config& config) {
     const std::uint64_t seed = config.hash_seed.value_or(std::random_device{}() * 0x9e3779b97f4a7c15ULL ^
                                                          std::random_device{}());
     FileOutputs outputs(config, registry, seed);
+    std::optional<absl::flat_hash_set<watch::ServerKey>> baseline;
+    if (config.baseline_file) baseline = watch::read_baseline(*config.baseline_file);
+    std::unique_ptr<exporter::AlertWriter> alert_writer;
+    if (config.alerts_file) {
+        alert_writer = std::make_unique<exporter::AlertWriter>(
+            std::make_unique<exporter::OutputFile>(*config.alerts_file, "--alerts"));
+    }
+    std::unique_ptr<exporter::OutputFile> servers_out, learn_out;
+    if (config.servers_file) servers_out = std::make_unique<exporter::OutputFile>(*config.servers_file, "--servers");
+    if (config.learn_file) learn_out = std::make_unique<exporter::OutputFile>(*config.learn_file, "--learn");
     // The report and summary go to stdout, unless a "-" output took it.
-    std::FILE* const report_out = outputs.any(&exporter::OutputFile::is_stdout) ? stderr : stdout;
+    std::FILE* const report_out =
+        outputs.any(&exporter::OutputFile::is_stdout) || (alert_writer && alert_writer->output().is_stdout())
+            ? stderr
+            : stdout;
     const std::string user = drop_privileges(config.drop_to_user);
     spdlog::debug("capturing as {}", user);
 
@@ -190,6 +230,18 @@ int run(const Config& config) {
     }
     FanOut sinks;
     for (const auto& s : outputs.sinks) sinks.add(s.get());
+    // Every server that answers, for the servers view, --servers/--learn and the alerts.
+    watch::ServerInventory inventory;
+    sinks.add(&inventory);
+    watch::AlertOptions alert_options;
+    alert_options.baseline = baseline ? &*baseline : nullptr;
+    alert_options.scan_threshold = config.scan_threshold;
+    alert_options.scan_window_ns = to_ns(config.scan_window_s);
+    watch::AlertEngine alerts(registry, alert_options);
+    LogAlerts log_alerts;
+    alerts.add_sink(&log_alerts);
+    if (alert_writer) alerts.add_sink(alert_writer.get());
+    sinks.add(&alerts);
     report::FlowSummary summary(registry);
     if (!config.quiet && !config.packets) sinks.add(&summary);
 
@@ -214,12 +266,10 @@ int run(const Config& config) {
     const bool rolling = !config.quiet && !config.packets && config.interval_s > 0 &&
                          (info.live || config.replay_speed > 0 || config.interval_given);
     const bool stdout_taken = report_out != stdout;
-    watch::ServerInventory inventory;
     std::unique_ptr<report::LiveReport> live;
     std::unique_ptr<report::ConsoleView> console;
     report::HeaderInfo header{info.name, info.live, info.live ? 0 : config.replay_speed, {}};
     if (rolling) {
-        sinks.add(&inventory);
         report::LiveReportOptions options;
         options.interval_s = config.interval_s;
         options.clock = info.live || config.replay_speed > 0 ? report::LiveReportOptions::Clock::Capture
@@ -235,6 +285,7 @@ int run(const Config& config) {
             }
         }
         live = std::make_unique<report::LiveReport>(table, registry, &inventory, options);
+        live->set_alerts(&alerts);
         sinks.add(live.get());
         consumers.push_back(live.get());
         const bool by_capture_time = options.clock == report::LiveReportOptions::Clock::Capture;
@@ -283,13 +334,27 @@ int run(const Config& config) {
                                 ts.flows_created, ts.peak_active,
                                 ts.ended[static_cast<std::size_t>(flow::EndReason::Evicted)],
                                 ts.packets_in_flows, ts.packets_not_in_flows);
+            text += format_alerts(alerts);
             text += report::format_decode_counters(result.decode, result.fragments);
         }
         if (result.capture) text += report::format_capture_counters(*result.capture);
         std::fwrite(text.data(), 1, text.size(), report_out);
         std::fflush(report_out);
     }
-    if (outputs.failed()) return 1;
+    for (auto* out : {servers_out.get(), learn_out.get()}) {
+        if (out == nullptr) continue;
+        out->write(watch::inventory_to_json(inventory, registry));
+        out->flush();
+    }
+    const auto failed = [](const auto& out) { return out && out->failed() && !out->closed_by_reader(); };
+    if (outputs.failed() || failed(servers_out) || failed(learn_out) ||
+        (alert_writer && alert_writer->output().failed() && !alert_writer->output().closed_by_reader())) {
+        return 1;
+    }
+    if (config.fail_on_alert && !alerts.alerts().empty()) {
+        spdlog::info("{} alert(s) raised: exit status 3 (--fail-on-alert)", alerts.alerts().size());
+        return 3;
+    }
     if (config.demo) {
         spdlog::info("that was the demo capture; to watch live: sudo pairwatch -i IFACE "
                      "(pairwatch -D lists interfaces), or read your own: pairwatch -r FILE");

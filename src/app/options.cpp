@@ -26,6 +26,13 @@ enum LongOnly : int {
     kOptZeekConn,
     kOptCsv,
     kOptLocalNets,
+    kOptAlerts,
+    kOptFailOnAlert,
+    kOptScanThreshold,
+    kOptScanWindow,
+    kOptServers,
+    kOptLearn,
+    kOptBaseline,
 };
 
 int parse_int(const char* text, const char* option, long min, long max) {
@@ -67,10 +74,13 @@ std::uint64_t parse_u64(const char* text, const char* option) {
 
 /// The file outputs must not share a file, and only one may take standard output.
 void check_outputs(const Config& c) {
-    const std::array<std::pair<const char*, const std::optional<std::string>*>, 3> outputs = {{
+    const std::array<std::pair<const char*, const std::optional<std::string>*>, 6> outputs = {{
         {"--json", &c.json_file},
         {"--zeek-conn", &c.zeek_conn_file},
         {"--csv", &c.csv_file},
+        {"--alerts", &c.alerts_file},
+        {"--servers", &c.servers_file},
+        {"--learn", &c.learn_file},
     }};
     for (std::size_t i = 0; i < outputs.size(); ++i) {
         for (std::size_t j = i + 1; j < outputs.size(); ++j) {
@@ -141,6 +151,17 @@ Output:
   --no-color        no colour in the full-screen view (also when NO_COLOR is set)
   -q                no report or summary (for scripts)
 
+Watching the LAN (a server is a host:port/proto that answered a client):
+  --alerts FILE     one JSON line per alert as it is raised ("-" for standard output);
+                    alerts also go to the log, the report's alerts view and the summary
+  --fail-on-alert   exit with status 3 when any alert was raised (batch checks of files)
+  --scan-threshold N  a scan is N refused or unanswered attempts from one source to
+                    distinct ports or hosts (default 15; 0: off) ...
+  --scan-window S   ... within S seconds (default 300, as Zeek's scan detection)
+  --servers FILE    the server inventory as JSON at exit
+  --learn FILE      the same, to use later as a --baseline
+  --baseline FILE   alert (new-server) on every server that is not in FILE
+
   -h, --help        this text
   -V, --version     the version
 )";
@@ -163,6 +184,13 @@ Config parse_options(int argc, char** argv) {
         {"zeek-conn", required_argument, nullptr, kOptZeekConn},
         {"csv", required_argument, nullptr, kOptCsv},
         {"local-nets", required_argument, nullptr, kOptLocalNets},
+        {"alerts", required_argument, nullptr, kOptAlerts},
+        {"fail-on-alert", no_argument, nullptr, kOptFailOnAlert},
+        {"scan-threshold", required_argument, nullptr, kOptScanThreshold},
+        {"scan-window", required_argument, nullptr, kOptScanWindow},
+        {"servers", required_argument, nullptr, kOptServers},
+        {"learn", required_argument, nullptr, kOptLearn},
+        {"baseline", required_argument, nullptr, kOptBaseline},
         {"help", no_argument, nullptr, 'h'},
         {"version", no_argument, nullptr, 'V'},
         {nullptr, 0, nullptr, 0},
@@ -224,6 +252,27 @@ Config parse_options(int argc, char** argv) {
                                              "as 10.0.0.0/8,2001:db8::/32, or private)",
                                              e.what()));
             }
+            break;
+        case kOptAlerts:
+            c.alerts_file = optarg;
+            break;
+        case kOptFailOnAlert:
+            c.fail_on_alert = true;
+            break;
+        case kOptScanThreshold:
+            c.scan_threshold = static_cast<std::size_t>(parse_int(optarg, "--scan-threshold", 0, 100'000));
+            break;
+        case kOptScanWindow:
+            c.scan_window_s = parse_seconds(optarg, "--scan-window", 1, 86400);
+            break;
+        case kOptServers:
+            c.servers_file = optarg;
+            break;
+        case kOptLearn:
+            c.learn_file = optarg;
+            break;
+        case kOptBaseline:
+            c.baseline_file = optarg;
             break;
         case kOptMaxFlows:
             c.max_flows = static_cast<std::size_t>(parse_int(optarg, "--max-flows", 1, 100'000'000));

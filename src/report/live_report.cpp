@@ -279,6 +279,12 @@ Snapshot LiveReport::build(std::int64_t at_ns, bool final) {
     for (Totals& t : ended_categories_) t.interval_bytes = 0;
 
     if (inventory_ != nullptr) add_servers(s, open_servers);
+    if (alerts_ != nullptr) {
+        const auto& all = alerts_->alerts();
+        s.alerts_total = all.size();
+        const std::size_t n = std::min(all.size(), kAlertsShown);
+        s.alerts.assign(all.rbegin(), all.rbegin() + static_cast<std::ptrdiff_t>(n));
+    }
     return s;
 }
 

@@ -37,6 +37,8 @@ std::string format_text_block(const Snapshot& s, const HeaderInfo& info) {
     append(out, view_lines(s, View::Categories, SortKey::Bytes, kTextWidth, kTextRows));
     out += "\nservers\n";
     append(out, view_lines(s, View::Servers, SortKey::Bytes, kTextWidth, kTextRows));
+    out += "\nalerts (newest first)\n";
+    append(out, view_lines(s, View::Alerts, SortKey::Bytes, kTextWidth, kTextRows));
     return out;
 }
 

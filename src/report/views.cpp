@@ -278,6 +278,50 @@ std::vector<StyledLine> servers_view(const Snapshot& s, SortKey sort, std::size_
     return lines;
 }
 
+Style style_of(watch::Severity s) {
+    switch (s) {
+    case watch::Severity::High:
+        return Style::Refused;
+    case watch::Severity::Medium:
+        return Style::Warning;
+    default:
+        return Style::Normal;
+    }
+}
+
+std::vector<StyledLine> alerts_view(const Snapshot& s, std::size_t width, std::size_t max_rows) {
+    const std::vector<Column> cols = {
+        {"AGO", true, 6, false},       {"KIND", false, 10, false}, {"SEVERITY", false, 5, false},
+        {"HOST", false, 10, true},     {"PORT", false, 9, false},  {"SERVICE", false, 7, false},
+        {"APP", false, 3, false},      {"PEER", false, 4, true},   {"REPEATS", true, 6, false},
+        {"DETAIL", false, 8, true},
+    };
+    std::vector<Row> cells;
+    for (const watch::Alert& a : s.alerts) {
+        if (cells.size() == max_rows) break;
+        const bool scan = a.kind == watch::AlertKind::Scan;
+        const char* proto = a.proto == decode::kIpProtoTcp ? "tcp" : a.proto == decode::kIpProtoUdp ? "udp" : "ip";
+        cells.push_back({{human_duration(static_cast<double>(s.at_ns - a.ts_ns) / 1e9)},
+                         {std::string(watch::to_string(a.kind)), style_of(a.severity)},
+                         {std::string(watch::to_string(a.severity)), style_of(a.severity)},
+                         {decode::to_string(a.host, a.ip_version)},
+                         {scan ? std::string("-") : fmt::format("{}/{}", proto, a.port)},
+                         {a.service.empty() ? std::string("-") : a.service},
+                         {a.app.value_or("-")},
+                         {a.peer ? decode::to_string(*a.peer, a.ip_version) : std::string("-")},
+                         {fmt::to_string(a.repeats)},
+                         {a.detail}});
+    }
+    auto lines = layout_table(cols, cells, width);
+    if (s.alerts.empty()) lines.push_back(StyledLine{"(no alerts)", {}});
+    if (s.alerts_total > s.alerts.size()) {
+        lines.push_back(StyledLine{fmt::format("({} alerts in all; the newest {} are kept here)",
+                                               s.alerts_total, s.alerts.size()),
+                                   {}});
+    }
+    return lines;
+}
+
 std::string local_time(std::int64_t ns) {
     const std::time_t secs = static_cast<std::time_t>(ns / 1'000'000'000 - (ns % 1'000'000'000 < 0 ? 1 : 0));
     std::tm tm{};
@@ -299,6 +343,8 @@ std::string_view to_string(View v) {
         return "categories";
     case View::Servers:
         return "servers";
+    case View::Alerts:
+        return "alerts";
     default:
         return "?";
     }
@@ -414,7 +460,10 @@ std::vector<StyledLine> header_lines(const Snapshot& s, const HeaderInfo& info, 
     const std::size_t begin = l3.text.size();
     l3.text += fmt::format("{} evicted", s.evicted);
     if (s.evicted > 0) l3.spans.push_back(Span{begin, l3.text.size(), Style::Warning});
-    l3.text += fmt::format("  | servers {}", s.servers_total);
+    l3.text += fmt::format("  | servers {}  | ", s.servers_total);
+    const std::size_t alerts_begin = l3.text.size();
+    l3.text += fmt::format("alerts {}", s.alerts_total);
+    if (s.alerts_total > 0) l3.spans.push_back(Span{alerts_begin, l3.text.size(), Style::Warning});
     out.push_back(std::move(l3));
     for (StyledLine& l : out) {
         if (l.text.size() > width) {
@@ -437,6 +486,8 @@ std::vector<StyledLine> view_lines(const Snapshot& s, View view, SortKey sort, s
         return totals_view(s.categories, false, width, max_rows);
     case View::Servers:
         return servers_view(s, sort, width, max_rows);
+    case View::Alerts:
+        return alerts_view(s, width, max_rows);
     default:
         return flows_view(s, sort, width, max_rows);
     }
@@ -446,7 +497,7 @@ std::vector<StyledLine> help_lines() {
     std::vector<StyledLine> out;
     for (std::string_view l : {
              "keys",
-             "  v, Tab   next view: flows, services, categories, servers",
+             "  v, Tab   next view: flows, services, categories, servers, alerts",
              "  V        previous view",
              "  s        next sort: bytes, packets, rate, age (servers: clients for rate)",
              "  p        pause the display (the capture goes on)",

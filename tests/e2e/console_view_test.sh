@@ -65,7 +65,7 @@ for size in 80x24 200x50; do
     wait_pane 'end of input: q quits' || { fail=1; continue; }
     expect_pane '^pairwatch  .*demo\.pcapng \(replay x4\)  ' "the header's title"
     expect_pane '^[0-9.k]+ pkt/s  [0-9.kM]+b/s  \| packets 330  malformed 0  truncated 0' "the header's counters"
-    expect_pane '^flows 23 active, 30 total, 0 evicted  \| servers 12' "the header's flow counts"
+    expect_pane '^flows 23 active, 30 total, 0 evicted  \| servers 12  \| alerts 2$' "the header's flow and alert counts"
     expect_pane '^flows \(sorted by bytes\)' "the flows view first"
     if ((w >= 200)); then
         expect_pane '^PROTO +ORIGINATOR +RESPONDER +SERVICE +CATEGORY +STATE +PACKETS +BYTES +RATE +AGE$' "all the columns at $size"

@@ -53,6 +53,15 @@ struct Config {
     std::optional<std::string> zeek_conn_file; // --zeek-conn FILE ("-" = stdout)
     std::optional<std::string> csv_file;       // --csv FILE ("-" = stdout)
     services::CidrList local_nets; // --local-nets: conn.log's local_orig/local_resp; empty: unset
+
+    // Watching the LAN.
+    std::optional<std::string> alerts_file;   // --alerts FILE ("-" = stdout): JSON lines
+    bool fail_on_alert = false;               // --fail-on-alert: exit 3 when any alert was raised
+    std::size_t scan_threshold = 15;          // --scan-threshold N (0: no scan detection)
+    double scan_window_s = 300;               // --scan-window S
+    std::optional<std::string> servers_file;  // --servers FILE: the server inventory at exit
+    std::optional<std::string> learn_file;    // --learn FILE: the same, as a baseline
+    std::optional<std::string> baseline_file; // --baseline FILE: alert on servers not in it
 };
 
 /// Parses argv (argv[0] included). Throws UsageError on anything it does not accept.

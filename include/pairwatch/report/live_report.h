@@ -10,6 +10,7 @@
 #include "pairwatch/report/snapshot.h"
 #include "pairwatch/services/service_registry.h"
 #include "pairwatch/util/waker.h"
+#include "pairwatch/watch/alert_engine.h"
 #include "pairwatch/watch/server_inventory.h"
 
 #include <absl/container/flat_hash_map.h>
@@ -50,6 +51,8 @@ public:
     void on_flow_end(const flow::Flow& flow, flow::EndReason why) override;
     void on_report_due(std::int64_t at_ns, bool final) override;
 
+    /// The alerts view copies the newest alerts from here; set before the flow thread starts.
+    void set_alerts(const watch::AlertEngine* alerts) { alerts_ = alerts; }
     /// Notified after each snapshot; set before the flow thread starts.
     void set_waker(const util::Waker* waker) { waker_ = waker; }
     /// The oldest snapshot not yet taken; called from the main thread.
@@ -58,6 +61,7 @@ public:
     void abandon();
 
     static constexpr std::size_t kQueued = 32;
+    static constexpr std::size_t kAlertsShown = 100;
 
 private:
     struct Totals {
@@ -81,6 +85,7 @@ private:
     const watch::ServerInventory* inventory_;
     LiveReportOptions options_;
     const util::Waker* waker_;
+    const watch::AlertEngine* alerts_ = nullptr;
 
     // Packets, on the flow thread.
     std::uint64_t packets_ = 0, malformed_ = 0, truncated_ = 0;

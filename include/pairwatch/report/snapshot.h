@@ -5,6 +5,7 @@
 #include "pairwatch/capture/packet_source.h"
 #include "pairwatch/flow/tcp_tracker.h"
 #include "pairwatch/services/port_category.h"
+#include "pairwatch/watch/alert.h"
 
 #include <cstdint>
 #include <optional>
@@ -61,6 +62,8 @@ struct Snapshot {
     std::vector<TotalsRow> categories; // well-known, registered, dynamic
     std::vector<ServerRow> servers;    // by bytes, most first
     std::size_t servers_total = 0;
+    std::vector<watch::Alert> alerts;  // newest first, with their repeats so far
+    std::size_t alerts_total = 0;
 };
 
 } // namespace pairwatch::report

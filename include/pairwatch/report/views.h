@@ -12,7 +12,7 @@
 
 namespace pairwatch::report {
 
-enum class View : std::uint8_t { Flows, Services, Categories, Servers, kCount };
+enum class View : std::uint8_t { Flows, Services, Categories, Servers, Alerts, kCount };
 enum class SortKey : std::uint8_t { Bytes, Packets, Rate, Age, kCount };
 [[nodiscard]] std::string_view to_string(View v);
 [[nodiscard]] std::string_view to_string(SortKey k);

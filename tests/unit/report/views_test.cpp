@@ -98,7 +98,7 @@ TEST(Views, HeaderShowsRatesDropsAndMalformedAsWarnings) {
     int warnings = 0;
     for (const Span& sp : lines[1].spans) warnings += sp.style == Style::Warning ? 1 : 0;
     EXPECT_EQ(warnings, 2); // the 3 kernel drops and the 2 malformed
-    EXPECT_EQ(lines[2].text, "flows 2 active, 7 total, 0 evicted  | servers 0");
+    EXPECT_EQ(lines[2].text, "flows 2 active, 7 total, 0 evicted  | servers 0  | alerts 0");
 }
 
 TEST(Views, EmptyViewsSaySo) {
