@@ -50,6 +50,7 @@ FlowTable::FlowTable(FlowTableOptions options, ClientPortRule client_rule, FlowS
     // the slab never copies itself while growing (a 1M-flow table would move 144 MB each time).
     constexpr std::size_t kReserveUpTo = 16'000'000;
     slots_.reserve(std::min(options_.max_flows, kReserveUpTo));
+    if (options_.active_timeout_ns > 0) active_.reserve(slots_.capacity());
 }
 
 FlowTable::~FlowTable() = default;
@@ -102,9 +103,52 @@ void FlowTable::unlink(List list, std::uint32_t slot) {
     f.idle_prev = f.idle_next = kNone;
 }
 
+void FlowTable::start_active_timer(std::uint32_t slot) {
+    if (active_.size() < slots_.size()) active_.resize(slots_.size());
+    ActiveTimer& t = active_[slot];
+    if (__builtin_add_overflow(now_ns_, options_.active_timeout_ns, &t.due_ns)) {
+        t.due_ns = INT64_MAX;
+    }
+    t.prev = active_tail_;
+    t.next = kNone;
+    if (active_tail_ != kNone) {
+        active_[active_tail_ - 1].next = slot + 1;
+    } else {
+        active_head_ = slot + 1;
+    }
+    active_tail_ = slot + 1;
+}
+
+void FlowTable::stop_active_timer(std::uint32_t slot) {
+    ActiveTimer& t = active_[slot];
+    if (t.prev != kNone) {
+        active_[t.prev - 1].next = t.next;
+    } else {
+        active_head_ = t.next;
+    }
+    if (t.next != kNone) {
+        active_[t.next - 1].prev = t.prev;
+    } else {
+        active_tail_ = t.prev;
+    }
+    t = ActiveTimer{};
+}
+
+void FlowTable::fire_active_timer() {
+    const std::uint32_t slot = active_head_ - 1;
+    Flow& f = slots_[slot];
+    f.updated = 1;
+    ++stats_.active_updates;
+    if (sink_ != nullptr) sink_->on_flow_update(f, now_ns_);
+    // Queued again from now: due times keep the order of queueing.
+    stop_active_timer(slot);
+    start_active_timer(slot);
+}
+
 void FlowTable::end(std::uint32_t slot, EndReason why) {
     const Flow& f = slots_[slot];
     unlink(list_of(f), slot);
+    if (options_.active_timeout_ns > 0) stop_active_timer(slot);
     if (sink_ != nullptr) sink_->on_flow_end(f, why);
     ++stats_.ended[static_cast<std::size_t>(why)];
     index_.erase(slot);
@@ -131,6 +175,15 @@ void FlowTable::expire(std::int64_t now_ns) {
             if (due <= now_ns && (best == kListCount || due < best_due)) {
                 best = l;
                 best_due = due;
+            }
+        }
+        // An active timeout due strictly earlier goes first; on a tie the flow ends instead,
+        // and its end record carries what the update would have.
+        if (active_head_ != kNone) {
+            const std::int64_t due = active_[active_head_ - 1].due_ns;
+            if (due <= now_ns && (best == kListCount || due < best_due)) {
+                fire_active_timer();
+                continue;
             }
         }
         if (best == kListCount) return;
@@ -200,6 +253,7 @@ std::uint32_t FlowTable::create(const decode::PacketInfo& packet, const KeyedPac
     if (f.orig_is_b != sender) f.tcp.mark_flip();
     index_.insert(slot);
     link_tail(list_of(f), slot);
+    if (options_.active_timeout_ns > 0) start_active_timer(slot);
     ++stats_.flows_created;
     stats_.active = index_.size();
     if (stats_.active > stats_.peak_active) stats_.peak_active = stats_.active;
@@ -326,7 +380,7 @@ std::size_t FlowTable::memory_bytes() const {
     // Records ever used (the reserved rest is address space, not memory, until touched).
     const std::size_t index_bytes = index_.bucket_count() * (1 + sizeof(std::uint32_t)) + 16;
     return slots_.size() * sizeof(Flow) + free_slots_.capacity() * sizeof(std::uint32_t) +
-           index_bytes;
+           active_.size() * sizeof(ActiveTimer) + index_bytes;
 }
 
 } // namespace pairwatch::flow

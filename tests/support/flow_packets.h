@@ -93,7 +93,8 @@ inline flow::ClientPortRule client_rule(const services::ServiceRegistry &registr
     };
 }
 
-/// Keeps a copy of every flow that ends, with its reason, in the order they ended.
+/// Keeps a copy of every flow that ends, with its reason, in the order they ended, and of every
+/// active-timeout update.
 class CapturingSink final : public flow::FlowSink {
 public:
     struct Ended {
@@ -110,9 +111,17 @@ public:
     void on_flow_end(const flow::Flow &f, flow::EndReason why) override {
         ended.push_back(Ended{f, why});
     }
+    void on_flow_update(const flow::Flow &f, std::int64_t now_ns) override {
+        updates.push_back(Update{f, now_ns});
+    }
     void on_finish() override { ++finished; }
 
+    struct Update {
+        flow::Flow flow;
+        std::int64_t now_ns;
+    };
     std::vector<Ended> ended;
+    std::vector<Update> updates;
     int finished = 0;
 };
 

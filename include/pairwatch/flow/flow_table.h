@@ -28,6 +28,9 @@ struct FlowTableOptions {
     std::int64_t udp_timeout_ns = 60'000'000'000;
     std::int64_t closed_linger_ns = 5'000'000'000;
     std::int64_t attempt_timeout_ns = 5'000'000'000; // Zeek's tcp_attempt_delay
+    /// Every this long (packet time) an open flow goes to FlowSink::on_flow_update; 0: never.
+    /// Costs 16 bytes per record slot when on (IPFIX turns it on).
+    std::int64_t active_timeout_ns = 0;
     std::uint64_t hash_seed = 0;
 };
 
@@ -36,6 +39,7 @@ struct FlowTableStats {
     std::uint64_t packets_in_flows = 0;
     std::uint64_t packets_not_in_flows = 0; // frames with no TCP/UDP socket pair
     std::array<std::uint64_t, 7> ended{};   // by EndReason
+    std::uint64_t active_updates = 0;       // on_flow_update calls (active timeouts)
     std::size_t active = 0;
     std::size_t peak_active = 0;
 };
@@ -112,6 +116,22 @@ private:
     [[nodiscard]] std::int64_t deadline_of(List list, const Flow& flow) const;
     void link_tail(List list, std::uint32_t slot);
     void unlink(List list, std::uint32_t slot);
+    void start_active_timer(std::uint32_t slot);
+    void stop_active_timer(std::uint32_t slot);
+    void fire_active_timer();
+
+    // Active timeouts: an intrusive list beside the records (so Flow stays 144 bytes, and a
+    // table without IPFIX pays nothing). Every flow's next due time is the time it was queued
+    // plus the one timeout, and the queueing time only grows, so appending keeps the list in
+    // due order: the head is always the next due and nothing scans.
+    struct ActiveTimer {
+        std::uint32_t prev = 0; // slot + 1; 0 = none
+        std::uint32_t next = 0;
+        std::int64_t due_ns = 0;
+    };
+    std::vector<ActiveTimer> active_; // parallel to slots_ when active_timeout_ns > 0
+    std::uint32_t active_head_ = 0;
+    std::uint32_t active_tail_ = 0;
 
     FlowTableOptions options_;
     ClientPortRule client_rule_;

@@ -756,3 +756,115 @@ TEST(FlowTable, SeededTableFindsBothDirections) {
         EXPECT_EQ(e.history(), "Dd");
     }
 }
+
+// Active timeouts (IPFIX): an open flow goes to on_flow_update every interval of packet time.
+
+namespace {
+FlowTableOptions with_active_timeout(double seconds) {
+    FlowTableOptions opts;
+    opts.active_timeout_ns = at(seconds);
+    return opts;
+}
+} // namespace
+
+TEST(FlowTable, ActiveTimeoutReportsARunningFlowEveryIntervalAndThePartsAddUp) {
+    Fixture fx(with_active_timeout(60));
+    // 200 s of DNS-like traffic, one packet each way every second, 10 and 30 payload bytes.
+    for (int s = 0; s < 200; ++s) {
+        fx.udp(s, kDnsClient, kDns, 10);
+        fx.udp(s + 0.5, kDns, kDnsClient, 30);
+    }
+    fx.table.on_end();
+    // Due 60 s after the flow was queued, then 60 s after each report: the packet at 60 s
+    // moves the clock, the update goes out, then the packet is counted.
+    ASSERT_EQ(fx.sink.updates.size(), 3U);
+    EXPECT_EQ(fx.sink.updates[0].now_ns, at(60));
+    EXPECT_EQ(fx.sink.updates[1].now_ns, at(120));
+    EXPECT_EQ(fx.sink.updates[2].now_ns, at(180));
+    EXPECT_EQ(fx.sink.updates[0].flow.orig().packets.get(), 60U);
+    EXPECT_EQ(fx.sink.updates[0].flow.resp().packets.get(), 60U);
+    EXPECT_EQ(fx.sink.updates[1].flow.orig().packets.get(), 120U);
+    EXPECT_EQ(fx.sink.updates[2].flow.orig().ip_bytes.get(), 180U * (20 + 8 + 10));
+    EXPECT_EQ(fx.table.stats().active_updates, 3U);
+    ASSERT_EQ(fx.sink.ended.size(), 1U);
+    const Flow &whole = fx.sink.ended[0].flow;
+    EXPECT_TRUE(whole.updated);
+    // The parts: each update's counters minus the one before, then the end's remainder.
+    std::uint64_t orig_pkts = 0, resp_pkts = 0, orig_ip = 0, resp_ip = 0;
+    const Flow *prev = nullptr;
+    auto add_part = [&](const Flow &f) {
+        orig_pkts += f.orig().packets - (prev ? prev->orig().packets.get() : 0);
+        resp_pkts += f.resp().packets - (prev ? prev->resp().packets.get() : 0);
+        orig_ip += f.orig().ip_bytes - (prev ? prev->orig().ip_bytes.get() : 0);
+        resp_ip += f.resp().ip_bytes - (prev ? prev->resp().ip_bytes.get() : 0);
+        prev = &f;
+    };
+    for (const auto &u : fx.sink.updates) add_part(u.flow);
+    add_part(whole);
+    EXPECT_EQ(orig_pkts, 200U);
+    EXPECT_EQ(resp_pkts, 200U);
+    EXPECT_EQ(orig_ip, 200U * 38);
+    EXPECT_EQ(resp_ip, 200U * 58);
+    EXPECT_EQ(whole.orig().packets.get(), orig_pkts);
+}
+
+TEST(FlowTable, NoActiveTimeoutUnlessAsked) {
+    Fixture fx;
+    for (int s = 0; s < 200; ++s) fx.udp(s, kDnsClient, kDns);
+    fx.table.on_end();
+    EXPECT_TRUE(fx.sink.updates.empty());
+    ASSERT_EQ(fx.sink.ended.size(), 1U);
+    EXPECT_FALSE(fx.sink.ended[0].flow.updated);
+}
+
+TEST(FlowTable, ActiveTimeoutSkipsFlowsThatEndFirstOrAtTheSameMoment) {
+    Fixture fx(with_active_timeout(60));
+    // Idle for exactly the UDP timeout when its active timeout falls due: it ends, no update.
+    fx.udp(0, kDnsClient, kDns);
+    // Closed by FINs at 2 s: gone after the linger, long before 60 s.
+    fx.handshake(1);
+    fx.tcp(1.5, kClient, kServer, FA, 1001, 5001);
+    fx.tcp(1.6, kServer, kClient, FA, 5001, 1002);
+    fx.tcp(1.7, kClient, kServer, A, 1002, 5002);
+    fx.table.advance_time(at(60));
+    EXPECT_EQ(fx.table.size(), 0U);
+    EXPECT_TRUE(fx.sink.updates.empty());
+    ASSERT_EQ(fx.sink.ended.size(), 2U);
+    EXPECT_EQ(fx.sink.ended[0].why, EndReason::Fin);
+    EXPECT_EQ(fx.sink.ended[1].why, EndReason::Idle);
+}
+
+TEST(FlowTable, ActiveTimeoutsComeInDueOrderAndQuietFlowsToo) {
+    Fixture fx(with_active_timeout(60));
+    fx.handshake(0);                                  // TCP at 0 s, then quiet (idle 300 s)
+    fx.udp(10, kDnsClient, kDns);                     // UDP at 10 s
+    for (int s = 20; s <= 130; s += 10) fx.udp(s, kDnsClient, kDns);
+    // Due: TCP 60, UDP 70, TCP 120, UDP 130.
+    ASSERT_EQ(fx.sink.updates.size(), 4U);
+    EXPECT_TRUE(fx.sink.updates[0].flow.is_tcp());
+    EXPECT_EQ(fx.sink.updates[0].now_ns, at(60));
+    EXPECT_FALSE(fx.sink.updates[1].flow.is_tcp());
+    EXPECT_EQ(fx.sink.updates[1].now_ns, at(70));
+    EXPECT_TRUE(fx.sink.updates[2].flow.is_tcp());
+    EXPECT_EQ(fx.sink.updates[2].now_ns, at(120));
+    EXPECT_FALSE(fx.sink.updates[3].flow.is_tcp());
+    EXPECT_EQ(fx.sink.updates[3].now_ns, at(130));
+    // The quiet TCP flow's second update carries nothing new: the exporter sends nothing then.
+    EXPECT_EQ(fx.sink.updates[2].flow.orig().packets.get(),
+              fx.sink.updates[0].flow.orig().packets.get());
+}
+
+TEST(FlowTable, ActiveTimeoutAfterAJumpInTimeFiresOncePerFlow) {
+    Fixture fx(with_active_timeout(60));
+    fx.handshake(0);
+    fx.tcp(1, kClient, kServer, PA, 1001, 5001, 10);
+    // The next packet 249 s later: the update due at 60 s fires once, at the jump, not once per
+    // interval missed.
+    fx.tcp(250, kClient, kServer, PA, 1011, 5001, 10);
+    ASSERT_EQ(fx.sink.updates.size(), 1U);
+    EXPECT_EQ(fx.sink.updates[0].now_ns, at(250));
+    EXPECT_EQ(fx.sink.updates[0].flow.orig().packets.get(), 3U); // before the packet at 250
+    fx.table.on_end();
+    ASSERT_EQ(fx.sink.ended.size(), 1U);
+    EXPECT_EQ(fx.sink.ended[0].flow.orig().packets.get(), 4U);
+}
