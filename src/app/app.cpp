@@ -5,6 +5,7 @@
 #include "pairwatch/capture/pcap_source.h"
 #include "pairwatch/decode/link_type.h"
 #include "pairwatch/export/csv_writer.h"
+#include "pairwatch/export/ipfix_exporter.h"
 #include "pairwatch/export/json_writer.h"
 #include "pairwatch/export/zeek_conn_writer.h"
 #include "pairwatch/flow/flow_table.h"
@@ -59,6 +60,9 @@ public:
     }
     void on_answer(const flow::Flow& flow) override {
         for (auto* s : sinks_) s->on_answer(flow);
+    }
+    void on_flow_update(const flow::Flow& flow, std::int64_t now_ns) override {
+        for (auto* s : sinks_) s->on_flow_update(flow, now_ns);
     }
     void on_finish() override {
         for (auto* s : sinks_) s->on_finish();
@@ -146,6 +150,17 @@ private:
     std::chrono::steady_clock::time_point next_{};
 };
 
+std::unique_ptr<exporter::IpfixExporter> make_ipfix(const Config& config, std::uint64_t seed) {
+    const exporter::CollectorAddress address = exporter::parse_collector(*config.ipfix);
+    exporter::IpfixExporterOptions options;
+    options.encoder.observation_domain_id = config.ipfix_domain;
+    options.encoder.biflow = config.ipfix_biflow;
+    // UDP: a message in one datagram under a 1500-byte MTU; TCP: larger messages, fewer headers.
+    options.encoder.max_message_bytes = address.tcp ? 16384 : 1400;
+    options.hash_seed = seed;
+    return std::make_unique<exporter::IpfixExporter>(exporter::open_transport(address), options);
+}
+
 } // namespace
 
 std::string find_demo_capture() {
@@ -218,6 +233,8 @@ int run(const Config& config) {
         outputs.any(&exporter::OutputFile::is_stdout) || (alert_writer && alert_writer->output().is_stdout())
             ? stderr
             : stdout;
+    std::unique_ptr<exporter::IpfixExporter> ipfix;
+    if (config.ipfix) ipfix = make_ipfix(config, seed);
     const std::string user = drop_privileges(config.drop_to_user);
     spdlog::debug("capturing as {}", user);
 
@@ -242,6 +259,7 @@ int run(const Config& config) {
     alerts.add_sink(&log_alerts);
     if (alert_writer) alerts.add_sink(alert_writer.get());
     sinks.add(&alerts);
+    if (ipfix) sinks.add(ipfix.get());
     report::FlowSummary summary(registry);
     if (!config.quiet && !config.packets) sinks.add(&summary);
 
@@ -251,6 +269,8 @@ int run(const Config& config) {
     table_options.udp_timeout_ns = to_ns(config.udp_timeout_s);
     table_options.closed_linger_ns = to_ns(config.linger_s);
     table_options.hash_seed = seed;
+    // Only IPFIX reports running conversations; the other outputs keep one record each.
+    if (ipfix) table_options.active_timeout_ns = to_ns(config.active_timeout_s);
     auto client_rule = [&registry](std::uint8_t proto, std::uint16_t a, std::uint16_t b) {
         const auto p = proto == decode::kIpProtoTcp ? services::Proto::Tcp : services::Proto::Udp;
         const services::ClientGuess g = services::guess_client_port(registry, p, a, b);
@@ -260,6 +280,7 @@ int run(const Config& config) {
     consumers.push_back(&table);
     LiveFlush live_flush(outputs);
     if (info.live && !outputs.sinks.empty()) consumers.push_back(&live_flush);
+    if (ipfix) consumers.push_back(ipfix.get()); // its clock: holds, template refresh, TCP
 
     // The rolling report: a live capture and a paced replay report by capture time; a file
     // read at full speed only when --interval was given, by wall time.

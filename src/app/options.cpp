@@ -1,5 +1,7 @@
 #include "pairwatch/app/config.h"
 
+#include "pairwatch/export/ipfix_transport.h"
+
 #include <getopt.h>
 
 #include <array>
@@ -33,6 +35,10 @@ enum LongOnly : int {
     kOptServers,
     kOptLearn,
     kOptBaseline,
+    kOptIpfix,
+    kOptIpfixBiflow,
+    kOptIpfixDomain,
+    kOptActiveTimeout,
 };
 
 int parse_int(const char* text, const char* option, long min, long max) {
@@ -139,6 +145,14 @@ Output:
                     the networks conn.log's local_orig and local_resp call local, IPv4 or
                     IPv6 (10.0.0.0/8,2001:db8::/32); "private" adds the IANA special-purpose
                     blocks, as Zeek 6 and later count them by default
+  --ipfix [tcp://]HOST:PORT
+                    send flow records to an IPFIX collector (nfcapd, pmacct...; UDP unless
+                    tcp://; IPFIX's port is 4739): one record per direction, bytes are IP bytes
+  --ipfix-biflow    one RFC 5103 biflow record per conversation instead
+  --ipfix-domain N  observation domain id of the messages (default 0), one per sensor
+  --active-timeout S
+                    IPFIX reports a running conversation every S seconds of packet time,
+                    the part since the last report (default 60; 0: only when it ends)
   --packets         print one line per TCP/UDP packet, then the decode counters:
                       FRAME TS PROTO SRC:SPORT > DST:DPORT FLAGS LEN [frag]
   --interval S      the rolling report every S seconds (default 1; 0: only the final
@@ -191,10 +205,15 @@ Config parse_options(int argc, char** argv) {
         {"servers", required_argument, nullptr, kOptServers},
         {"learn", required_argument, nullptr, kOptLearn},
         {"baseline", required_argument, nullptr, kOptBaseline},
+        {"ipfix", required_argument, nullptr, kOptIpfix},
+        {"ipfix-biflow", no_argument, nullptr, kOptIpfixBiflow},
+        {"ipfix-domain", required_argument, nullptr, kOptIpfixDomain},
+        {"active-timeout", required_argument, nullptr, kOptActiveTimeout},
         {"help", no_argument, nullptr, 'h'},
         {"version", no_argument, nullptr, 'V'},
         {nullptr, 0, nullptr, 0},
     };
+    const char* ipfix_only = nullptr; // an --ipfix-* option given, for the check at the end
     // 0, not 1: glibc then also resets its permutation state (first_nonopt, nextchar), which a
     // parse that returned early (-h) leaves behind for the next call in the same process.
     optind = 0;
@@ -302,6 +321,31 @@ Config parse_options(int argc, char** argv) {
         case kOptNoColor:
             c.color = false;
             break;
+        case kOptIpfix:
+            try {
+                (void)exporter::parse_collector(optarg);
+            } catch (const std::invalid_argument& e) {
+                throw UsageError(fmt::format("--ipfix: {}", e.what()));
+            }
+            c.ipfix = optarg;
+            break;
+        case kOptIpfixBiflow:
+            c.ipfix_biflow = true;
+            ipfix_only = "--ipfix-biflow";
+            break;
+        case kOptIpfixDomain: {
+            const std::uint64_t domain = parse_u64(optarg, "--ipfix-domain");
+            if (domain > 0xffffffffU) {
+                throw UsageError(fmt::format("--ipfix-domain: '{}' is past 4294967295", optarg));
+            }
+            c.ipfix_domain = static_cast<std::uint32_t>(domain);
+            ipfix_only = "--ipfix-domain";
+            break;
+        }
+        case kOptActiveTimeout:
+            c.active_timeout_s = parse_seconds(optarg, "--active-timeout", 0, 86400 * 7);
+            ipfix_only = "--active-timeout";
+            break;
         case 'h':
             c.action = Action::Help;
             return c;
@@ -334,6 +378,9 @@ Config parse_options(int argc, char** argv) {
     }
     if (c.action != Action::Run) return c;
     check_outputs(c);
+    if (ipfix_only != nullptr && !c.ipfix) {
+        throw UsageError(fmt::format("{} goes with --ipfix HOST:PORT", ipfix_only));
+    }
     if (!c.read_file.empty() && !c.interface.empty()) {
         throw UsageError("-r and -i both given: read a file or capture live, not both");
     }

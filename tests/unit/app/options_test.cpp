@@ -119,3 +119,32 @@ TEST(Options, OutputsNeedFilesOfTheirOwn) {
     EXPECT_EQ(usage_error({"--zeek-conn"}), "--zeek-conn needs a value");
     EXPECT_EQ(usage_error({"-r", "x", "--json", "-", "--csv", "flows.csv"}), "(accepted)");
 }
+
+TEST(Options, IpfixSettings) {
+    Config c = parse({"-r", "x.pcap", "--ipfix", "tcp://[::1]:4739", "--ipfix-biflow",
+                      "--ipfix-domain", "4294967295", "--active-timeout", "30"});
+    ASSERT_TRUE(c.ipfix.has_value());
+    EXPECT_EQ(*c.ipfix, "tcp://[::1]:4739");
+    EXPECT_TRUE(c.ipfix_biflow);
+    EXPECT_EQ(c.ipfix_domain, 4294967295U);
+    EXPECT_EQ(c.active_timeout_s, 30);
+    c = parse({"-r", "x.pcap", "--ipfix", "127.0.0.1:4739"});
+    EXPECT_FALSE(c.ipfix_biflow);
+    EXPECT_EQ(c.ipfix_domain, 0U);
+    EXPECT_EQ(c.active_timeout_s, 60);
+    EXPECT_EQ(parse({"--ipfix", "h:1", "--active-timeout", "0"}).active_timeout_s, 0);
+}
+
+TEST(Options, BadIpfixValuesNameTheOption) {
+    EXPECT_EQ(usage_error({"--ipfix", "collector"}),
+              "--ipfix: 'collector': expected HOST:PORT (IPFIX's port is 4739)");
+    EXPECT_EQ(usage_error({"--ipfix", "2001:db8::1:4739"}),
+              "--ipfix: '2001:db8::1:4739': put an IPv6 address in brackets: [2001:db8::1]:4739");
+    EXPECT_EQ(usage_error({"--ipfix", "h:1", "--ipfix-domain", "4294967296"}),
+              "--ipfix-domain: '4294967296' is past 4294967295");
+    EXPECT_EQ(usage_error({"--ipfix", "h:1", "--active-timeout", "-1"}),
+              "--active-timeout: '-1' is not a number of seconds from 0 to 604800");
+    EXPECT_EQ(usage_error({"--ipfix-biflow"}), "--ipfix-biflow goes with --ipfix HOST:PORT");
+    EXPECT_EQ(usage_error({"--active-timeout", "10"}),
+              "--active-timeout goes with --ipfix HOST:PORT");
+}
