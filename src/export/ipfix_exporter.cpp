@@ -1,5 +1,6 @@
 #include "pairwatch/export/ipfix_exporter.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -191,13 +192,13 @@ void IpfixExporter::on_finish() {
     send_message();
     transport_->close(options_.close_timeout);
     const TransportStats& s = transport_->stats();
+    const auto line = fmt::format("ipfix {}: records: {}, messages sent: {}, lost: {}",
+                                  transport_->describe(), records_sent(), s.messages_sent,
+                                  s.messages_lost);
     if (s.messages_lost > 0) {
-        spdlog::warn("ipfix {}: {} messages sent, {} lost ({} send errors); {} records in all",
-                     transport_->describe(), s.messages_sent, s.messages_lost, s.send_errors,
-                     records_sent());
+        spdlog::warn("{} ({} send errors)", line, s.send_errors);
     } else {
-        spdlog::info("ipfix {}: {} records in {} messages sent", transport_->describe(),
-                     records_sent(), s.messages_sent);
+        spdlog::info("{}", line);
     }
 }
 
