@@ -56,20 +56,15 @@ constexpr std::array<Field, 12> kIpv4Fields{{
     {ie::kPacketDeltaCount, 8},
     {ie::kOctetDeltaCount, 8},
 }};
-constexpr std::array<Field, 12> kIpv6Fields{{
-    {ie::kFlowStartMilliseconds, 8},
-    {ie::kFlowEndMilliseconds, 8},
-    {ie::kSourceIpv6Address, 16},
-    {ie::kDestinationIpv6Address, 16},
-    {ie::kSourceTransportPort, 2},
-    {ie::kDestinationTransportPort, 2},
-    {ie::kProtocolIdentifier, 1},
-    {ie::kTcpControlBits, 2},
-    {ie::kFlowEndReason, 1},
-    {ie::kVlanId, 2},
-    {ie::kPacketDeltaCount, 8},
-    {ie::kOctetDeltaCount, 8},
-}};
+/// The IPv4 fields with the IPv6 addresses in place of the IPv4 ones: the same order otherwise.
+constexpr std::array<Field, 12> with_ipv6_addresses(std::array<Field, 12> fields) {
+    for (Field& f : fields) {
+        if (f.id == ie::kSourceIpv4Address) f = {ie::kSourceIpv6Address, 16};
+        if (f.id == ie::kDestinationIpv4Address) f = {ie::kDestinationIpv6Address, 16};
+    }
+    return fields;
+}
+constexpr std::array<Field, 12> kIpv6Fields = with_ipv6_addresses(kIpv4Fields);
 constexpr std::array<Field, 3> kReverseFields{{
     {ie::kPacketDeltaCount, 8, true},
     {ie::kOctetDeltaCount, 8, true},
