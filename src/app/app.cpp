@@ -21,6 +21,9 @@
 #include "pairwatch/watch/inventory_file.h"
 #include "pairwatch/watch/server_inventory.h"
 #include "pairwatch/export/alert_writer.h"
+#include "pairwatch/watch/policy.h"
+#include "pairwatch/watch/server_inventory.h"
+#include "check_policy.h"
 #include "report_driver.h"
 
 #include <unistd.h>
@@ -186,6 +189,7 @@ int run(const Config& config) {
         return 0;
     }
     if (config.action == Action::ListInterfaces) return list_interfaces();
+    if (config.action == Action::CheckPolicy) return check_policy(config);
 
     std::unique_ptr<capture::PacketSource> source;
     if (!config.interface.empty()) {
@@ -215,6 +219,15 @@ int run(const Config& config) {
     // Everything that opens a file does so before privileges are dropped.
     const services::ServiceRegistry registry =
         services::ServiceRegistry::standard(config.services_file);
+    // --policy: a mistake stops the start with its line (watch::PolicyError, caught in main).
+    // TODO(#5): the alerts evaluate it once per new server of the inventory.
+    std::optional<watch::Policy> policy;
+    if (config.policy_file) {
+        policy.emplace(watch::load_policy(*config.policy_file, registry));
+        for (const auto& w : policy->warnings()) spdlog::warn("{}", w.to_string());
+        spdlog::info("policy {}: {} rules, then default {}", policy->file(), policy->rules().size(),
+                     watch::to_string(policy->default_action()));
+    }
     const std::uint64_t seed = config.hash_seed.value_or(std::random_device{}() * 0x9e3779b97f4a7c15ULL ^
                                                          std::random_device{}());
     FileOutputs outputs(config, registry, seed);

@@ -39,6 +39,8 @@ enum LongOnly : int {
     kOptIpfixBiflow,
     kOptIpfixDomain,
     kOptActiveTimeout,
+    kOptPolicy,
+    kOptCheckPolicy,
 };
 
 int parse_int(const char* text, const char* option, long min, long max) {
@@ -175,6 +177,11 @@ Watching the LAN (a server is a host:port/proto that answered a client):
   --servers FILE    the server inventory as JSON at exit
   --learn FILE      the same, to use later as a --baseline
   --baseline FILE   alert (new-server) on every server that is not in FILE
+  --policy FILE     which services are expected where (TOML; see the README, "Policy
+                    files"); a mistake in it stops the start
+  --check-policy FILE
+                    check a policy file and print its rules as understood, then exit:
+                    0 valid (warnings go to stderr), 1 with each mistake and its line
 
   -h, --help        this text
   -V, --version     the version
@@ -209,6 +216,8 @@ Config parse_options(int argc, char** argv) {
         {"ipfix-biflow", no_argument, nullptr, kOptIpfixBiflow},
         {"ipfix-domain", required_argument, nullptr, kOptIpfixDomain},
         {"active-timeout", required_argument, nullptr, kOptActiveTimeout},
+        {"policy", required_argument, nullptr, kOptPolicy},
+        {"check-policy", required_argument, nullptr, kOptCheckPolicy},
         {"help", no_argument, nullptr, 'h'},
         {"version", no_argument, nullptr, 'V'},
         {nullptr, 0, nullptr, 0},
@@ -292,6 +301,14 @@ Config parse_options(int argc, char** argv) {
             break;
         case kOptBaseline:
             c.baseline_file = optarg;
+        case kOptPolicy:
+        case kOptCheckPolicy:
+            if (c.policy_file) {
+                throw UsageError("--policy or --check-policy given twice: one policy file at a "
+                                 "time");
+            }
+            c.policy_file = optarg;
+            if (opt == kOptCheckPolicy) c.action = Action::CheckPolicy;
             break;
         case kOptMaxFlows:
             c.max_flows = static_cast<std::size_t>(parse_int(optarg, "--max-flows", 1, 100'000'000));

@@ -17,7 +17,7 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-enum class Action { Run, ListInterfaces, Help, Version };
+enum class Action { Run, ListInterfaces, Help, Version, CheckPolicy };
 
 struct Config {
     Action action = Action::Run;
@@ -66,6 +66,8 @@ struct Config {
     bool ipfix_biflow = false;            // --ipfix-biflow: RFC 5103 records
     std::uint32_t ipfix_domain = 0;       // --ipfix-domain: observation domain id
     double active_timeout_s = 60;         // --active-timeout: IPFIX reports running flows; 0: off
+    // Watching.
+    std::optional<std::string> policy_file; // --policy FILE, or the file --check-policy checks
 };
 
 /// Parses argv (argv[0] included). Throws UsageError on anything it does not accept.

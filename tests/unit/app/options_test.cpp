@@ -148,3 +148,25 @@ TEST(Options, BadIpfixValuesNameTheOption) {
     EXPECT_EQ(usage_error({"--active-timeout", "10"}),
               "--active-timeout goes with --ipfix HOST:PORT");
 }
+
+TEST(Options, PolicyFileForARun) {
+    const Config c = parse({"-i", "eth0", "--policy", "lan.toml"});
+    EXPECT_EQ(c.action, Action::Run);
+    EXPECT_EQ(c.policy_file, "lan.toml");
+}
+
+TEST(Options, CheckPolicyIsAnActionThatKeepsTheServicesFile) {
+    const Config c = parse({"--check-policy", "lan.toml", "--services", "site.services"});
+    EXPECT_EQ(c.action, Action::CheckPolicy);
+    EXPECT_EQ(c.policy_file, "lan.toml");
+    EXPECT_EQ(c.services_file, "site.services");
+    EXPECT_FALSE(c.demo) << "checking a file replays nothing";
+}
+
+TEST(Options, OnePolicyFileAtATime) {
+    EXPECT_EQ(usage_error({"--policy", "a.toml", "--check-policy", "b.toml"}),
+              "--policy or --check-policy given twice: one policy file at a time");
+    EXPECT_EQ(usage_error({"-r", "x", "--policy", "a.toml", "--policy", "b.toml"}),
+              "--policy or --check-policy given twice: one policy file at a time");
+    EXPECT_EQ(usage_error({"--check-policy"}), "--check-policy needs a value");
+}
