@@ -265,6 +265,7 @@ int run(const Config& config) {
     sinks.add(&inventory);
     watch::AlertOptions alert_options;
     alert_options.baseline = baseline ? &*baseline : nullptr;
+    alert_options.policy = policy ? &*policy : nullptr;
     alert_options.scan_threshold = config.scan_threshold;
     alert_options.scan_window_ns = to_ns(config.scan_window_s);
     watch::AlertEngine alerts(registry, alert_options);

@@ -301,6 +301,7 @@ Config parse_options(int argc, char** argv) {
             break;
         case kOptBaseline:
             c.baseline_file = optarg;
+            break;
         case kOptPolicy:
         case kOptCheckPolicy:
             if (c.policy_file) {

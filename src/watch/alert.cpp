@@ -21,25 +21,6 @@ std::string_view to_string(AlertKind k) {
     }
 }
 
-std::string_view to_string(Severity s) {
-    switch (s) {
-    case Severity::Low:
-        return "low";
-    case Severity::Medium:
-        return "medium";
-    case Severity::High:
-        return "high";
-    }
-    return "?";
-}
-
-std::optional<Severity> parse_severity(std::string_view text) {
-    if (text == "low") return Severity::Low;
-    if (text == "medium") return Severity::Medium;
-    if (text == "high") return Severity::High;
-    return std::nullopt;
-}
-
 std::string alert_to_text(const Alert& a) {
     const char* proto = a.proto == decode::kIpProtoTcp ? "tcp" : a.proto == decode::kIpProtoUdp ? "udp" : "ip";
     std::string where = decode::to_string(a.host, a.ip_version);

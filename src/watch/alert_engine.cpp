@@ -60,20 +60,22 @@ void AlertEngine::on_answer(const flow::Flow& f) {
     base.peer = f.orig_addr();
 
     std::optional<PolicyVerdict> verdict;
-    if (options_.policy) verdict = options_.policy(server, base.service);
-    const bool explicitly_allowed =
-        verdict && verdict->action == PolicyVerdict::Action::Allow && !verdict->by_default;
+    if (options_.policy != nullptr) {
+        const auto proto = server.proto == decode::kIpProtoTcp ? services::Proto::Tcp : services::Proto::Udp;
+        verdict = options_.policy->evaluate(server.addr, proto, server.port);
+    }
+    const bool explicitly_allowed = verdict && verdict->allowed_explicitly();
     const bool in_baseline = options_.baseline != nullptr && options_.baseline->contains(server);
 
-    if (verdict && verdict->action == PolicyVerdict::Action::Deny) {
+    if (verdict && !verdict->allowed()) {
         Alert a = base;
-        if (verdict->by_default) {
+        if (verdict->by_default()) {
             a.kind = AlertKind::NewServer;
-            a.detail = "no policy rule allows it (the default is deny)";
+            a.detail = fmt::format("no rule of {} allows it (the default is deny)", options_.policy->file());
         } else {
             a.kind = AlertKind::DeniedService;
-            a.severity = verdict->severity;
-            a.detail = fmt::format("denied by {}", verdict->rule);
+            a.severity = verdict->rule->severity.value_or(Severity::High);
+            a.detail = fmt::format("denied by {}", verdict->rule->label());
         }
         // A server the baseline already knew is not new: only a rule that denies it speaks.
         if (a.kind == AlertKind::DeniedService || !in_baseline) raise(std::move(a), server);

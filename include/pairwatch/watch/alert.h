@@ -23,9 +23,10 @@ inline constexpr std::size_t kAlertKinds = static_cast<std::size_t>(AlertKind::k
 /// "new-server", "denied-service", "dynamic-port-server", "service-mismatch", "scan".
 [[nodiscard]] std::string_view to_string(AlertKind k);
 
-enum class Severity : std::uint8_t { Low, Medium, High };
+/// How loud an alert is; a policy rule's `severity` sets it for the alerts the rule raises.
+enum class Severity : std::uint8_t { Low, Medium, High, Critical };
+/// "low", "medium", "high", "critical".
 [[nodiscard]] std::string_view to_string(Severity s);
-[[nodiscard]] std::optional<Severity> parse_severity(std::string_view text);
 
 struct Alert {
     std::int64_t ts_ns = 0; // when it was raised: the packet time of what revealed it

@@ -6,6 +6,7 @@
 #include "pairwatch/flow/flow_sink.h"
 #include "pairwatch/services/service_registry.h"
 #include "pairwatch/watch/alert.h"
+#include "pairwatch/watch/policy.h"
 #include "pairwatch/watch/scan_detector.h"
 #include "pairwatch/watch/server_inventory.h"
 
@@ -19,18 +20,8 @@
 
 namespace pairwatch::watch {
 
-/// What the policy says of a server.
-struct PolicyVerdict {
-    enum class Action : std::uint8_t { Allow, Deny };
-    Action action = Action::Allow;
-    bool by_default = true;     // no rule matched: the policy's default decided
-    Severity severity = Severity::Medium;
-    std::string rule;           // the matching rule's name and line, for the alert's detail
-};
-using PolicyCheck = std::function<PolicyVerdict(const ServerKey& server, std::string_view service)>;
-
 struct AlertOptions {
-    PolicyCheck policy;                        // empty: no policy
+    const Policy* policy = nullptr;            // null: no policy
     const absl::flat_hash_set<ServerKey>* baseline = nullptr; // null: no baseline
     std::size_t scan_threshold = 15;           // as Zeek's port-scan threshold; 0: off
     std::int64_t scan_window_ns = 300'000'000'000; // Zeek's scan interval, 5 min

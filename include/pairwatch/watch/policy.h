@@ -6,6 +6,7 @@
 #pragma once
 
 #include "pairwatch/decode/packet_info.h"
+#include "pairwatch/watch/alert.h"
 #include "pairwatch/services/cidr.h"
 #include "pairwatch/services/proto.h"
 
@@ -27,11 +28,6 @@ namespace pairwatch::watch {
 enum class PolicyAction : std::uint8_t { Allow, Deny };
 /// "allow", "deny": as the file spells them.
 [[nodiscard]] std::string_view to_string(PolicyAction a);
-
-/// How loud an alert about a server a rule matched should be; the file's `severity`.
-enum class Severity : std::uint8_t { Low, Medium, High, Critical };
-/// "low", "medium", "high", "critical".
-[[nodiscard]] std::string_view to_string(Severity s);
 
 /// An inclusive range of ports of one transport.
 struct PortRange {

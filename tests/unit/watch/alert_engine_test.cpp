@@ -37,8 +37,6 @@ struct Rig {
     }
 };
 
-watch::PolicyVerdict allow_rule() { return {watch::PolicyVerdict::Action::Allow, false, {}, "rule 1 (line 3)"}; }
-watch::PolicyVerdict deny_default() { return {watch::PolicyVerdict::Action::Deny, true, {}, "default"}; }
 
 TEST(AlertEngine, WithoutPolicyOnlyADynamicPortServerIsNews) {
     Rig r;
@@ -58,12 +56,21 @@ TEST(AlertEngine, WithoutPolicyOnlyADynamicPortServerIsNews) {
 }
 
 TEST(AlertEngine, PolicyDefaultDenyIsANewServerADenyRuleIsADeniedService) {
+    const services::ServiceRegistry registry;
+    const watch::Policy policy = watch::parse_policy(R"(default = "deny"
+[[rule]]
+name = "no telnet"
+action = "deny"
+services = ["telnet"]
+severity = "critical"
+[[rule]]
+action = "allow"
+hosts = ["10.0.0.1", "10.0.0.9"]
+services = ["http", "tcp/54321"]
+)",
+                                                     "lan.toml", registry);
     watch::AlertOptions o;
-    o.policy = [](const watch::ServerKey& k, std::string_view service) -> watch::PolicyVerdict {
-        if (service == "telnet") return {watch::PolicyVerdict::Action::Deny, false, watch::Severity::High, "rule 'no telnet' (line 7)"};
-        if (k.port == 80 || k.port == 54321) return allow_rule();
-        return deny_default();
-    };
+    o.policy = &policy;
     Rig r(o);
     r.connect(1 * kSecond, {"10.0.0.2", 40000}, {"10.0.0.1", 80});     // allowed
     r.connect(2 * kSecond, {"10.0.0.2", 40001}, {"10.0.0.1", 23});     // telnet: denied
@@ -71,13 +78,13 @@ TEST(AlertEngine, PolicyDefaultDenyIsANewServerADenyRuleIsADeniedService) {
     r.connect(4 * kSecond, {"10.0.0.2", 40003}, {"10.0.0.9", 54321});  // explicitly allowed
     ASSERT_EQ(r.sink.got.size(), 2U);
     EXPECT_EQ(r.sink.got[0].kind, watch::AlertKind::DeniedService);
-    EXPECT_EQ(r.sink.got[0].severity, watch::Severity::High);
+    EXPECT_EQ(r.sink.got[0].severity, watch::Severity::Critical);
     EXPECT_EQ(r.sink.got[0].port, 23);
     EXPECT_EQ(r.sink.got[0].service, "telnet");
-    EXPECT_EQ(r.sink.got[0].detail, "denied by rule 'no telnet' (line 7)");
+    EXPECT_EQ(r.sink.got[0].detail, "denied by rule 1 'no telnet' (line 2)");
     EXPECT_EQ(r.sink.got[1].kind, watch::AlertKind::NewServer);
     EXPECT_EQ(r.sink.got[1].port, 8080);
-    EXPECT_EQ(r.sink.got[1].detail, "no policy rule allows it (the default is deny)");
+    EXPECT_EQ(r.sink.got[1].detail, "no rule of lan.toml allows it (the default is deny)");
 }
 
 TEST(AlertEngine, OneAlertPerServerAndKindThenRepeats) {
