@@ -21,6 +21,7 @@
 #include "pairwatch/watch/inventory_file.h"
 #include "pairwatch/watch/server_inventory.h"
 #include "pairwatch/export/alert_writer.h"
+#include "pairwatch/export/metrics.h"
 #include "pairwatch/watch/policy.h"
 #include "pairwatch/watch/server_inventory.h"
 #include "check_policy.h"
@@ -29,6 +30,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <random>
@@ -238,6 +240,21 @@ int run(const Config& config) {
         alert_writer = std::make_unique<exporter::AlertWriter>(
             std::make_unique<exporter::OutputFile>(*config.alerts_file, "--alerts"));
     }
+    // --metrics binds before privileges are dropped (a port below 1024 needs root). Until the
+    // collector exists the endpoint serves empty counters.
+    std::atomic<const exporter::MetricsCollector*> metrics_source{nullptr};
+    std::atomic<const Pipeline*> running{nullptr};
+    std::unique_ptr<exporter::MetricsServer> metrics_server;
+    if (config.metrics) {
+        metrics_server = std::make_unique<exporter::MetricsServer>(
+            exporter::parse_bind_address(*config.metrics), [&metrics_source, &running] {
+                exporter::MetricsValues v;
+                if (const auto* m = metrics_source.load()) v = m->latest();
+                if (const auto* p = running.load()) v.capture = p->capture_counters();
+                return exporter::format_metrics(v);
+            });
+        spdlog::info("metrics on http://{}/metrics", *config.metrics);
+    }
     std::unique_ptr<exporter::OutputFile> servers_out, learn_out;
     if (config.servers_file) servers_out = std::make_unique<exporter::OutputFile>(*config.servers_file, "--servers");
     if (config.learn_file) learn_out = std::make_unique<exporter::OutputFile>(*config.learn_file, "--learn");
@@ -295,6 +312,14 @@ int run(const Config& config) {
     LiveFlush live_flush(outputs);
     if (info.live && !outputs.sinks.empty()) consumers.push_back(&live_flush);
     if (ipfix) consumers.push_back(ipfix.get()); // its clock: holds, template refresh, TCP
+    std::unique_ptr<exporter::MetricsCollector> metrics;
+    if (metrics_server) {
+        metrics = std::make_unique<exporter::MetricsCollector>(table, registry);
+        consumers.push_back(metrics.get());
+        sinks.add(metrics.get());
+        alerts.add_sink(metrics.get());
+        metrics_source.store(metrics.get());
+    }
 
     // The rolling report: a live capture and a paced replay report by capture time; a file
     // read at full speed only when --interval was given, by wall time.
@@ -338,11 +363,14 @@ int run(const Config& config) {
     PipelineOptions pipeline_options;
     pipeline_options.replay_speed = config.replay_speed;
     Pipeline pipeline(std::move(source), consumers, pipeline_options);
+    running.store(&pipeline);
     if (live) live->set_waker(&pipeline.waker());
     std::FILE* progress_out = ::isatty(STDERR_FILENO) != 0 ? stderr : nullptr;
     ReportDriver driver(pipeline, live.get(), std::move(console),
                         rolling ? report_out : nullptr, header, progress_out);
     const RunResult result = pipeline.run(&driver);
+    running.store(nullptr);
+    metrics_server.reset(); // before the collector and the pipeline it reads from go
     driver.finish();
     driver.close_console();
     if (held_logs) {

@@ -1,5 +1,7 @@
 #include "pairwatch/app/config.h"
 
+#include "pairwatch/export/metrics.h"
+
 #include "pairwatch/export/ipfix_transport.h"
 
 #include <getopt.h>
@@ -35,6 +37,7 @@ enum LongOnly : int {
     kOptServers,
     kOptLearn,
     kOptBaseline,
+    kOptMetrics,
     kOptIpfix,
     kOptIpfixBiflow,
     kOptIpfixDomain,
@@ -147,6 +150,8 @@ Output:
                     the networks conn.log's local_orig and local_resp call local, IPv4 or
                     IPv6 (10.0.0.0/8,2001:db8::/32); "private" adds the IANA special-purpose
                     blocks, as Zeek 6 and later count them by default
+  --metrics [ADDR:]PORT
+                    a Prometheus endpoint serving /metrics only (ADDR defaults to 127.0.0.1)
   --ipfix [tcp://]HOST:PORT
                     send flow records to an IPFIX collector (nfcapd, pmacct...; UDP unless
                     tcp://; IPFIX's port is 4739): one record per direction, bytes are IP bytes
@@ -212,6 +217,7 @@ Config parse_options(int argc, char** argv) {
         {"servers", required_argument, nullptr, kOptServers},
         {"learn", required_argument, nullptr, kOptLearn},
         {"baseline", required_argument, nullptr, kOptBaseline},
+        {"metrics", required_argument, nullptr, kOptMetrics},
         {"ipfix", required_argument, nullptr, kOptIpfix},
         {"ipfix-biflow", no_argument, nullptr, kOptIpfixBiflow},
         {"ipfix-domain", required_argument, nullptr, kOptIpfixDomain},
@@ -338,6 +344,14 @@ Config parse_options(int argc, char** argv) {
             break;
         case kOptNoColor:
             c.color = false;
+            break;
+        case kOptMetrics:
+            try {
+                (void)exporter::parse_bind_address(optarg); // a typo is a usage error, exit 2
+            } catch (const exporter::MetricsError& e) {
+                throw UsageError(e.what());
+            }
+            c.metrics = optarg;
             break;
         case kOptIpfix:
             try {

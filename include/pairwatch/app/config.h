@@ -62,6 +62,7 @@ struct Config {
     std::optional<std::string> servers_file;  // --servers FILE: the server inventory at exit
     std::optional<std::string> learn_file;    // --learn FILE: the same, as a baseline
     std::optional<std::string> baseline_file; // --baseline FILE: alert on servers not in it
+    std::optional<std::string> metrics;   // --metrics [ADDR:]PORT: Prometheus text endpoint
     std::optional<std::string> ipfix;     // --ipfix [udp://|tcp://]HOST:PORT
     bool ipfix_biflow = false;            // --ipfix-biflow: RFC 5103 records
     std::uint32_t ipfix_domain = 0;       // --ipfix-domain: observation domain id
