@@ -77,6 +77,11 @@ bool DecodeContext::limit_to(ByteReader& r, std::size_t length) {
     return true;
 }
 
+void DecodeContext::mark_ip_header(const ByteReader& r) {
+    if (frame_begin == nullptr) return;
+    info.ip_offset = static_cast<std::uint32_t>(r.rest().data() - frame_begin);
+}
+
 bool DecodeContext::enter_layer() {
     if (++layers <= kMaxLayers) return true;
     fail(DecodeError::TooManyLayers);
@@ -102,7 +107,8 @@ void Decoder::decode(const capture::RawFrame& frame, PacketInfo& out) {
     out.frame_no = frame.frame_no;
     out.wire_len = frame.wire_len;
     out.cap_len = static_cast<std::uint32_t>(frame.bytes.size());
-    DecodeContext ctx{out, fragments_};
+    out.frame = frame.bytes;
+    DecodeContext ctx{out, fragments_, frame.bytes.data()};
     ctx.missing = frame.wire_len > out.cap_len ? frame.wire_len - out.cap_len : 0;
     if (LinkDecoder link = find_link_decoder(dlt_)) {
         if (ctx.enter_layer()) link(ByteReader(frame.bytes), ctx);

@@ -229,6 +229,7 @@ bool walk_ipv6_extensions(ByteReader& r, Ipv6Extensions& ext, DecodeContext& c) 
 
 void decode_ipv4(ByteReader r, DecodeContext& c) {
     PacketInfo& info = c.info;
+    const ByteReader at_header = r;
     auto vihl = r.peek_u8();
     if (!vihl) return c.fail(DecodeError::TruncatedIpv4Header);
     if ((*vihl >> 4) != 4) return c.fail(DecodeError::Ipv4VersionMismatch);
@@ -261,6 +262,7 @@ void decode_ipv4(ByteReader r, DecodeContext& c) {
     if (!fit_to_length(r, payload_len, c, DecodeError::Ipv4TotalLengthBeyondFrame)) return;
 
     info.ip_version = 4;
+    c.mark_ip_header(at_header);
     info.src = IpAddress::from_v4(src);
     info.dst = IpAddress::from_v4(dst);
     info.ip_proto = proto;
@@ -285,6 +287,7 @@ void decode_ipv6(ByteReader r, DecodeContext& c) {
     if (!first) return c.fail(DecodeError::TruncatedIpv6Header);
     if ((*first >> 4) != 6) return c.fail(DecodeError::Ipv6VersionMismatch);
     if (!r.has(40)) return c.fail(DecodeError::TruncatedIpv6Header);
+    c.mark_ip_header(r);
     (void)r.skip(4);
     const std::uint16_t payload_field = *r.be16();
     Ipv6Extensions ext;

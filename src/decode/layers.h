@@ -13,6 +13,9 @@ namespace pairwatch::decode {
 struct DecodeContext {
     PacketInfo& info;
     FragmentTable& fragments;
+    /// The frame's first byte: an IP decoder takes its header's offset from it (a difference
+    /// of two pointers into the one frame, not a cast).
+    const std::byte* frame_begin = nullptr;
     int layers = 0;
     /// Bytes of the frame past the end of the capture (wire_len - cap_len) that a reader still
     /// reaching the end of the captured bytes may claim; 0 once a length field cut the reader
@@ -26,6 +29,9 @@ struct DecodeContext {
     bool limit_to(ByteReader& r, std::size_t length);
     /// Counts a layer; false (and a TooManyLayers malformation) past kMaxLayers.
     bool enter_layer();
+    /// Notes that the IP header `r` starts at is the innermost so far (a tunnel's inner header
+    /// overrides its outer one, and open_tunnel puts the outer one back when the inner fails).
+    void mark_ip_header(const ByteReader& r);
     /// Ends the frame with `e`: Truncated when the capture was cut short, Malformed otherwise.
     void fail(DecodeError e);
 };

@@ -3,8 +3,11 @@
 
 #include "pairwatch/decode/decode_error.h"
 
+#include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -91,6 +94,12 @@ struct PacketInfo {
     std::uint32_t ip_len = 0;      // innermost IP datagram length (header included)
     std::uint32_t payload_len = 0; // transport payload bytes, from the headers, not from caplen
 
+    /// The captured bytes of the frame: a view into the capture's batch, valid only during the
+    /// consumer's on_packet call (the batch is reused afterwards). Empty for a hand-made packet.
+    std::span<const std::byte> frame;
+    /// Where the innermost IP header starts in `frame`; meaningful when ip_version != 0.
+    std::uint32_t ip_offset = 0;
+
     // TCP only.
     bool tcp_flags_known = false; // false when the snaplen cut the header before the flags
     std::uint8_t tcp_flags = 0;
@@ -100,6 +109,14 @@ struct PacketInfo {
 
     [[nodiscard]] bool has_ports() const {
         return outcome == Outcome::Tcp || outcome == Outcome::Udp;
+    }
+    /// The innermost IP datagram as captured: from its header to ip_len or to the end of the
+    /// capture, whichever comes first (so no Ethernet padding, no bytes past caplen). What a
+    /// payload inspector such as nDPI reads; empty when there is no IP header or no frame.
+    [[nodiscard]] std::span<const std::byte> ip_packet() const {
+        if (ip_version == 0 || ip_offset >= frame.size()) return {};
+        const std::size_t captured = frame.size() - ip_offset;
+        return frame.subspan(ip_offset, std::min<std::size_t>(captured, ip_len));
     }
 };
 

@@ -168,6 +168,13 @@ void expect_invariants(const PacketInfo& info, bool snap_cut_needs_a_cut) {
         EXPECT_EQ(info.error, DecodeError::kCount);
         EXPECT_TRUE(info.ip_version == 4 || info.ip_version == 6);
         EXPECT_EQ(info.ip_proto, info.outcome == Outcome::Tcp ? 6 : 17);
+        // The innermost IP header lies inside the captured bytes and is the one decoded
+        // (a later fragment's socket pair comes from its first fragment, not its own header).
+        if (!info.non_first_fragment) {
+            ASSERT_FALSE(info.ip_packet().empty());
+            EXPECT_LE(info.ip_offset + info.ip_packet().size(), info.cap_len);
+            EXPECT_EQ(std::to_integer<unsigned>(info.ip_packet()[0]) >> 4, info.ip_version);
+        }
         break;
     case Outcome::kCount: ADD_FAILURE() << "no outcome"; break;
     default: EXPECT_EQ(info.error, DecodeError::kCount);
@@ -324,6 +331,127 @@ TEST(Decoder, RandomBytesOnEveryLinkTypeKeepTheInvariants) {
 // (IP, UDP, TCP data offset, PPPoE) that ends a header early is a malformation, never a cut.
 TEST(Decoder, MutatedFramesSnapCutOnlyWhenCut) {
     mutate_and_decode(true);
+}
+
+// ---- Where the innermost IP header is: what a payload inspector (nDPI) is handed ----
+
+/// The IP datagram the decoder points at, checked against the builder's own record of where
+/// the `nth` IP layer of `kind` starts, and against its length.
+::testing::AssertionResult ip_header_at(const PacketInfo& info, const FrameBuilder& b,
+                                        Layer kind, std::size_t nth, std::size_t ip_len) {
+    const std::size_t want = b.start(kind, nth);
+    if (info.ip_offset != want) {
+        return ::testing::AssertionFailure() << "ip_offset " << info.ip_offset << ", want " << want;
+    }
+    const auto ip = info.ip_packet();
+    if (ip.size() != ip_len || ip.data() != info.frame.data() + want) {
+        return ::testing::AssertionFailure()
+               << "ip_packet() holds " << ip.size() << " bytes, want " << ip_len;
+    }
+    const auto version = std::to_integer<unsigned>(ip[0]) >> 4;
+    if (version != info.ip_version) {
+        return ::testing::AssertionFailure() << "version nibble " << version;
+    }
+    return ::testing::AssertionSuccess();
+}
+
+TEST(DecoderIpOffset, Ethernet) {
+    FrameBuilder b;
+    b.ethernet().ipv4().tcp().payload(10);
+    const Bytes frame = b.build();
+    const PacketInfo info = decode_one(DLT_EN10MB, frame);
+    ASSERT_EQ(info.outcome, Outcome::Tcp);
+    EXPECT_EQ(info.frame.data(), frame.data());
+    EXPECT_EQ(info.frame.size(), frame.size());
+    EXPECT_TRUE(ip_header_at(info, b, Layer::Ipv4, 0, 20 + 20 + 10));
+    EXPECT_EQ(info.ip_offset, 14U);
+}
+
+TEST(DecoderIpOffset, EthernetPaddingIsLeftOut) {
+    FrameBuilder b;
+    b.ethernet().ipv4().udp().payload(2).trailer(16);
+    const Bytes frame = b.build();
+    const PacketInfo info = decode_one(DLT_EN10MB, frame);
+    ASSERT_EQ(info.outcome, Outcome::Udp);
+    EXPECT_TRUE(ip_header_at(info, b, Layer::Ipv4, 0, 20 + 8 + 2));
+}
+
+TEST(DecoderIpOffset, QinQ) {
+    FrameBuilder b;
+    b.ethernet().vlan({.id = 10, .tpid = 0x88a8}).vlan({.id = 20}).ipv6().udp().payload(4);
+    const Bytes frame = b.build();
+    const PacketInfo info = decode_one(DLT_EN10MB, frame);
+    ASSERT_EQ(info.outcome, Outcome::Udp);
+    EXPECT_TRUE(ip_header_at(info, b, Layer::Ipv6, 0, 40 + 8 + 4));
+    EXPECT_EQ(info.ip_offset, 14U + 4 + 4);
+}
+
+TEST(DecoderIpOffset, LinuxSll) {
+    FrameBuilder b;
+    b.sll().ipv4().tcp();
+    const Bytes frame = b.build();
+    const PacketInfo info = decode_one(DLT_LINUX_SLL, frame);
+    ASSERT_EQ(info.outcome, Outcome::Tcp);
+    EXPECT_TRUE(ip_header_at(info, b, Layer::Ipv4, 0, 40));
+    EXPECT_EQ(info.ip_offset, 16U);
+}
+
+TEST(DecoderIpOffset, RawIp) {
+    FrameBuilder b;
+    b.ipv6().tcp().payload(3);
+    const Bytes frame = b.build();
+    const PacketInfo info = decode_one(DLT_RAW, frame);
+    ASSERT_EQ(info.outcome, Outcome::Tcp);
+    EXPECT_TRUE(ip_header_at(info, b, Layer::Ipv6, 0, 40 + 20 + 3));
+    EXPECT_EQ(info.ip_offset, 0U);
+}
+
+TEST(DecoderIpOffset, TunnelsPointAtTheInnermostHeader) {
+    FrameBuilder vxlan;
+    vxlan.ethernet().ipv4().udp({.dport = decode::kVxlanPort}).vxlan().ethernet();
+    vxlan.ipv4({.src = "10.0.0.1", .dst = "10.0.0.2"}).tcp().payload(5);
+    const Bytes v = vxlan.build();
+    const PacketInfo inner = decode_one(DLT_EN10MB, v);
+    ASSERT_EQ(inner.outcome, Outcome::Tcp);
+    ASSERT_EQ(inner.tunnel_depth, 1);
+    EXPECT_TRUE(ip_header_at(inner, vxlan, Layer::Ipv4, 1, 20 + 20 + 5));
+    EXPECT_EQ(inner.ip_offset, 14U + 20 + 8 + 8 + 14);
+
+    FrameBuilder six_in_four;
+    six_in_four.ethernet().ipv4().ipv6().udp().payload(1);
+    const Bytes s = six_in_four.build();
+    const PacketInfo info = decode_one(DLT_EN10MB, s);
+    ASSERT_EQ(info.outcome, Outcome::Udp);
+    EXPECT_TRUE(ip_header_at(info, six_in_four, Layer::Ipv6, 0, 40 + 8 + 1));
+}
+
+TEST(DecoderIpOffset, ABrokenTunnelLeavesTheOuterHeader) {
+    FrameBuilder b;
+    b.ethernet().ipv4().udp({.dport = decode::kVxlanPort}).vxlan().ethernet();
+    b.ipv4({.src = "10.0.0.1", .dst = "10.0.0.2"}).icmp();
+    const Bytes frame = b.build();
+    const PacketInfo info = decode_one(DLT_EN10MB, frame);
+    ASSERT_EQ(info.outcome, Outcome::Udp);
+    ASSERT_EQ(info.tunnel_depth, 0);
+    EXPECT_TRUE(ip_header_at(info, b, Layer::Ipv4, 0, frame.size() - 14));
+}
+
+TEST(DecoderIpOffset, CaplenBoundsTheIpPacket) {
+    FrameBuilder b;
+    b.ethernet().ipv4().tcp().payload(100);
+    const Bytes frame = b.build();
+    const PacketInfo info = decode_one(DLT_EN10MB, first(frame, 60), frame.size());
+    ASSERT_EQ(info.outcome, Outcome::Tcp);
+    EXPECT_EQ(info.ip_len, 140U);
+    EXPECT_EQ(info.ip_packet().size(), 60U - 14);
+}
+
+TEST(DecoderIpOffset, NoIpHeaderNoIpPacket) {
+    const Bytes arp = FrameBuilder{}.ethernet().arp().build();
+    const PacketInfo info = decode_one(DLT_EN10MB, arp);
+    EXPECT_EQ(info.ip_version, 0);
+    EXPECT_TRUE(info.ip_packet().empty());
+    EXPECT_TRUE(PacketInfo{}.ip_packet().empty());
 }
 
 } // namespace
