@@ -310,6 +310,7 @@ void FlowTable::set_report(ReportListener* listener, std::int64_t interval_ns, b
 
 void FlowTable::on_packet(const decode::PacketInfo& packet) {
     if (packet.ts_ns > now_ns_) move_clock(packet.ts_ns, true);
+    last_packet_slot_ = kNoSlot;
     if (!packet.has_ports()) {
         ++stats_.packets_not_in_flows;
         return;
@@ -333,6 +334,7 @@ void FlowTable::on_packet(const decode::PacketInfo& packet) {
             slot = create(packet, keyed);
         }
     }
+    last_packet_slot_ = slot;
     Flow& f = slots_[slot];
     const List before = list_of(f);
     update(f, packet, keyed.from_b);

@@ -11,6 +11,7 @@
 #include <absl/container/flat_hash_set.h>
 
 #include <array>
+#include <climits>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -78,6 +79,11 @@ public:
         return static_cast<std::uint32_t>(&flow - slots_.data());
     }
     [[nodiscard]] std::size_t slot_count() const { return slots_.size(); }
+    static constexpr std::uint32_t kNoSlot = UINT32_MAX;
+    /// The slot of the flow that the last packet given to on_packet went to, or kNoSlot when
+    /// it had no socket pair: how a consumer placed after the table (payload inspection) keeps
+    /// per-flow state without a second lookup of the key.
+    [[nodiscard]] std::uint32_t last_packet_slot() const { return last_packet_slot_; }
     /// Bytes held per open flow: records plus index, for the benchmark and README.
     [[nodiscard]] std::size_t memory_bytes() const;
 
@@ -142,6 +148,7 @@ private:
     std::array<std::uint32_t, kListCount> head_{}; // slot + 1 of the longest idle; 0 = empty
     std::array<std::uint32_t, kListCount> tail_{};
     std::int64_t now_ns_ = 0;
+    std::uint32_t last_packet_slot_ = kNoSlot;
     FlowTableStats stats_;
     ReportListener* report_ = nullptr;
     ReportClock report_clock_{0, false};
