@@ -5,7 +5,7 @@ PAIRWATCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PAIRWATCH_ROOT
 
 # What building pairwatch needs.
-BUILD_PACKAGES=(g++ cmake ninja-build pkg-config libpcap-dev libfmt-dev libspdlog-dev libabsl-dev libncurses-dev nlohmann-json3-dev libtomlplusplus-dev libmicrohttpd-dev)
+BUILD_PACKAGES=(g++ cmake ninja-build pkg-config libpcap-dev libfmt-dev libspdlog-dev libabsl-dev libncurses-dev nlohmann-json3-dev libtomlplusplus-dev libmicrohttpd-dev libndpi-dev)
 # What the tests need besides: tshark for the differential tests, nfdump (nfcapd) for the IPFIX
 # round trip, tmux for the full-screen view, tcpdump and the servers and clients of the live
 # tests in network namespaces.
