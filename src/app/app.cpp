@@ -4,6 +4,7 @@
 #include "pairwatch/app/privileges.h"
 #include "pairwatch/capture/pcap_source.h"
 #include "pairwatch/decode/link_type.h"
+#include "pairwatch/dpi/app_detector.h"
 #include "pairwatch/export/csv_writer.h"
 #include "pairwatch/export/ipfix_exporter.h"
 #include "pairwatch/export/json_writer.h"
@@ -85,11 +86,11 @@ struct FileOutputs {
     std::vector<std::unique_ptr<exporter::FileSink>> sinks;
 
     FileOutputs(const Config& config, const services::ServiceRegistry& registry,
-                std::uint64_t seed) {
+                std::uint64_t seed, const flow::AppLookup* apps) {
         using exporter::OutputFile;
         if (config.json_file) {
             sinks.push_back(std::make_unique<exporter::JsonWriter>(
-                std::make_unique<OutputFile>(*config.json_file, "--json"), registry, seed));
+                std::make_unique<OutputFile>(*config.json_file, "--json"), registry, seed, apps));
         }
         if (config.zeek_conn_file) {
             sinks.push_back(std::make_unique<exporter::ZeekConnWriter>(
@@ -98,7 +99,7 @@ struct FileOutputs {
         }
         if (config.csv_file) {
             sinks.push_back(std::make_unique<exporter::CsvWriter>(
-                std::make_unique<OutputFile>(*config.csv_file, "--csv"), registry, seed));
+                std::make_unique<OutputFile>(*config.csv_file, "--csv"), registry, seed, apps));
         }
     }
     [[nodiscard]] bool any(bool (exporter::OutputFile::*test)() const) const {
@@ -232,7 +233,10 @@ int run(const Config& config) {
     }
     const std::uint64_t seed = config.hash_seed.value_or(std::random_device{}() * 0x9e3779b97f4a7c15ULL ^
                                                          std::random_device{}());
-    FileOutputs outputs(config, registry, seed);
+    // Payload inspection sits between the flow table and the sinks (see dpi/app_detector.h).
+    std::unique_ptr<dpi::AppDetector> detector;
+    if (config.dpi) detector = std::make_unique<dpi::AppDetector>();
+    FileOutputs outputs(config, registry, seed, detector.get());
     std::optional<absl::flat_hash_set<watch::ServerKey>> baseline;
     if (config.baseline_file) baseline = watch::read_baseline(*config.baseline_file);
     std::unique_ptr<exporter::AlertWriter> alert_writer;
@@ -307,8 +311,13 @@ int run(const Config& config) {
         const services::ClientGuess g = services::guess_client_port(registry, p, a, b);
         return g.side == services::ClientSide::A ? -1 : g.side == services::ClientSide::B ? 1 : 0;
     };
-    flow::FlowTable table(table_options, client_rule, &sinks);
+    flow::FlowTable table(table_options, client_rule,
+                          detector ? static_cast<flow::FlowSink*>(detector.get()) : &sinks);
     consumers.push_back(&table);
+    if (detector) {
+        detector->connect(table, &sinks);
+        consumers.push_back(detector.get()); // right after the table: it reads the packet's slot
+    }
     LiveFlush live_flush(outputs);
     if (info.live && !outputs.sinks.empty()) consumers.push_back(&live_flush);
     if (ipfix) consumers.push_back(ipfix.get()); // its clock: holds, template refresh, TCP
@@ -379,6 +388,18 @@ int run(const Config& config) {
     }
 
     if (result.source_warning) spdlog::warn("{}", *result.source_warning);
+    if (detector) {
+        const dpi::AppDetectorStats& ds = detector->stats();
+        spdlog::debug("payload inspection (nDPI {}): {} flows inspected, {} named, {} gave up "
+                      "after the packet bound, {} ended undecided; {} packets; peak {} at once",
+                      dpi::AppDetector::ndpi_version(), ds.flows_inspected, ds.detected,
+                      ds.gave_up, ds.ended_undecided, ds.packets_inspected, ds.peak_inspecting);
+        if (ds.skipped_busy > 0) {
+            spdlog::warn("payload inspection skipped {} conversations (their app is null): {} "
+                         "were being inspected at once",
+                         ds.skipped_busy, dpi::AppDetectorOptions{}.max_inspecting);
+        }
+    }
     const bool output_closed = (printer && printer->wants_stop()) ||
                                outputs.any(&exporter::OutputFile::closed_by_reader);
     if (!output_closed && !config.quiet) {

@@ -44,6 +44,7 @@ enum LongOnly : int {
     kOptActiveTimeout,
     kOptPolicy,
     kOptCheckPolicy,
+    kOptNoDpi,
 };
 
 int parse_int(const char* text, const char* option, long min, long max) {
@@ -141,6 +142,8 @@ Conversations:
   --services FILE   extra port names, in /etc/services format (overrides IANA and
                     /etc/services)
   --hash-seed N     fix the flow table's hash seed (and flow uids): runs repeat exactly
+  --no-dpi          no payload inspection: the records' "app" (the protocol nDPI finds in
+                    each conversation's first packets, whatever its port) stays null
 
 Output:
   --json FILE       one JSON object per ended conversation ("-" for standard output)
@@ -224,6 +227,7 @@ Config parse_options(int argc, char** argv) {
         {"active-timeout", required_argument, nullptr, kOptActiveTimeout},
         {"policy", required_argument, nullptr, kOptPolicy},
         {"check-policy", required_argument, nullptr, kOptCheckPolicy},
+        {"no-dpi", no_argument, nullptr, kOptNoDpi},
         {"help", no_argument, nullptr, 'h'},
         {"version", no_argument, nullptr, 'V'},
         {nullptr, 0, nullptr, 0},
@@ -377,6 +381,9 @@ Config parse_options(int argc, char** argv) {
         case kOptActiveTimeout:
             c.active_timeout_s = parse_seconds(optarg, "--active-timeout", 0, 86400 * 7);
             ipfix_only = "--active-timeout";
+            break;
+        case kOptNoDpi:
+            c.dpi = false;
             break;
         case 'h':
             c.action = Action::Help;

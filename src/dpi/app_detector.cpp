@@ -165,6 +165,10 @@ void AppDetector::on_answer(const flow::Flow& flow) {
     if (downstream_ != nullptr) downstream_->on_answer(flow);
 }
 
+void AppDetector::on_flow_update(const flow::Flow& flow, std::int64_t now_ns) {
+    if (downstream_ != nullptr) downstream_->on_flow_update(flow, now_ns); // IPFIX's active timeout
+}
+
 void AppDetector::on_finish() {
     if (downstream_ != nullptr) downstream_->on_finish();
 }

@@ -30,8 +30,9 @@ std::string csv_header() {
 }
 
 std::string flow_to_csv(const flow::Flow& flow, flow::EndReason why,
-                        const services::ServiceRegistry& registry, std::uint64_t uid_seed) {
-    const FlowRecord record(flow, why, registry, uid_seed);
+                        const services::ServiceRegistry& registry, std::uint64_t uid_seed,
+                        std::string_view app) {
+    const FlowRecord record(flow, why, registry, uid_seed, app);
     std::string out;
     out.reserve(256);
     for (std::size_t i = 0; i < FlowRecord::kFieldCount; ++i) {
@@ -44,13 +45,14 @@ std::string flow_to_csv(const flow::Flow& flow, flow::EndReason why,
 }
 
 CsvWriter::CsvWriter(std::unique_ptr<OutputFile> out, const services::ServiceRegistry& registry,
-                     std::uint64_t uid_seed)
-    : FileSink(std::move(out)), registry_(registry), uid_seed_(uid_seed) {
+                     std::uint64_t uid_seed, const flow::AppLookup* apps)
+    : FileSink(std::move(out)), registry_(registry), uid_seed_(uid_seed), apps_(apps) {
     this->out().write(csv_header());
 }
 
 void CsvWriter::on_flow_end(const flow::Flow& flow, flow::EndReason why) {
-    out().write(flow_to_csv(flow, why, registry_, uid_seed_));
+    const std::string_view app = apps_ != nullptr ? apps_->app_of(flow) : std::string_view{};
+    out().write(flow_to_csv(flow, why, registry_, uid_seed_, app));
 }
 
 } // namespace pairwatch::exporter

@@ -39,7 +39,8 @@ void FlowRecord::add_seconds(std::int64_t ns) {
 }
 
 FlowRecord::FlowRecord(const flow::Flow& f, flow::EndReason why,
-                       const services::ServiceRegistry& registry, std::uint64_t uid_seed) {
+                       const services::ServiceRegistry& registry, std::uint64_t uid_seed,
+                       std::string_view app) {
     const services::FlowLabel label = services::label_flow(f, registry);
     const std::uint64_t orig_bytes = f.orig().payload_bytes;
     const std::uint64_t resp_bytes = f.resp().payload_bytes;
@@ -67,6 +68,11 @@ FlowRecord::FlowRecord(const flow::Flow& f, flow::EndReason why,
         add(ValueKind::Null, {});
     }
     add(ValueKind::String, services::to_string(label.category));
+    if (app.empty()) {
+        add(ValueKind::Null, {});
+    } else {
+        add(ValueKind::String, app);
+    }
     add(ValueKind::String,
         flow::to_string(f.tcp.conn_state(f.orig_side(), f.is_tcp(), orig_bytes, resp_bytes)));
     add(ValueKind::String, f.tcp.history(f.orig_side()));

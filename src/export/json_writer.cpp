@@ -28,8 +28,9 @@ void append_json_string(std::string& out, std::string_view text) {
 }
 
 std::string flow_to_json(const flow::Flow& f, flow::EndReason why,
-                         const services::ServiceRegistry& registry, std::uint64_t uid_seed) {
-    const FlowRecord record(f, why, registry, uid_seed);
+                         const services::ServiceRegistry& registry, std::uint64_t uid_seed,
+                         std::string_view app) {
+    const FlowRecord record(f, why, registry, uid_seed, app);
     std::string o;
     o.reserve(512);
     for (std::size_t i = 0; i < FlowRecord::kFieldCount; ++i) {
@@ -48,11 +49,12 @@ std::string flow_to_json(const flow::Flow& f, flow::EndReason why,
 }
 
 JsonWriter::JsonWriter(std::unique_ptr<OutputFile> out, const services::ServiceRegistry& registry,
-                       std::uint64_t uid_seed)
-    : FileSink(std::move(out)), registry_(registry), uid_seed_(uid_seed) {}
+                       std::uint64_t uid_seed, const flow::AppLookup* apps)
+    : FileSink(std::move(out)), registry_(registry), uid_seed_(uid_seed), apps_(apps) {}
 
 void JsonWriter::on_flow_end(const flow::Flow& flow, flow::EndReason why) {
-    std::string line = flow_to_json(flow, why, registry_, uid_seed_);
+    const std::string_view app = apps_ != nullptr ? apps_->app_of(flow) : std::string_view{};
+    std::string line = flow_to_json(flow, why, registry_, uid_seed_, app);
     line += '\n';
     out().write(line);
 }

@@ -147,7 +147,7 @@ TEST_P(ExportFormats, ConnLogAndCsvAgreeWithJson) {
     if (!records.empty()) {
         EXPECT_EQ(header, keys);
     }
-    EXPECT_EQ(header.size(), 25U);
+    EXPECT_EQ(header.size(), 26U);
     for (std::size_t i = 1; i < csv.size(); ++i) {
         const auto& row = csv[i];
         ASSERT_EQ(row.size(), header.size());

@@ -41,6 +41,7 @@ struct Config {
     double linger_s = 5;        // Zeek's tcp_close_delay
     std::optional<std::uint64_t> hash_seed; // unset: random at start-up
     std::optional<std::string> services_file;
+    bool dpi = true; // --no-dpi: no payload inspection (nDPI), so no `app` in the records
 
     // Output.
     bool packets = false; // --packets: one line per TCP/UDP packet, then the decode counters

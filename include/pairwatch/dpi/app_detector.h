@@ -90,6 +90,7 @@ public:
     // FlowSink, between the table and the sinks.
     void on_flow_end(const flow::Flow& flow, flow::EndReason why) override;
     void on_answer(const flow::Flow& flow) override;
+    void on_flow_update(const flow::Flow& flow, std::int64_t now_ns) override;
     void on_finish() override;
 
     // AppLookup.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "pairwatch/export/file_sink.h"
+#include "pairwatch/flow/app_lookup.h"
 #include "pairwatch/services/service_registry.h"
 
 #include <memory>
@@ -21,7 +22,7 @@ namespace pairwatch::exporter {
 /// (doubled inside), CR or LF (RFC 4180 2.6, 2.7), or is empty (`""`, so it is no null).
 [[nodiscard]] std::string flow_to_csv(const flow::Flow& flow, flow::EndReason why,
                                       const services::ServiceRegistry& registry,
-                                      std::uint64_t uid_seed);
+                                      std::uint64_t uid_seed, std::string_view app = {});
 
 /// Appends one field with RFC 4180 quoting where it is needed.
 void append_csv_field(std::string& out, std::string_view text);
@@ -29,13 +30,15 @@ void append_csv_field(std::string& out, std::string_view text);
 class CsvWriter final : public FileSink {
 public:
     /// Writes the header row at once, so even a run without flows leaves a readable file.
+    /// `apps`: payload inspection's verdicts, asked as each flow ends; null: `app` is null.
     CsvWriter(std::unique_ptr<OutputFile> out, const services::ServiceRegistry& registry,
-              std::uint64_t uid_seed);
+              std::uint64_t uid_seed, const flow::AppLookup* apps = nullptr);
     void on_flow_end(const flow::Flow& flow, flow::EndReason why) override;
 
 private:
     const services::ServiceRegistry& registry_;
     std::uint64_t uid_seed_;
+    const flow::AppLookup* apps_;
 };
 
 } // namespace pairwatch::exporter

@@ -27,7 +27,7 @@ struct RecordValue {
 class FlowRecord {
 public:
     /// The field names, in the order both formats write them.
-    static constexpr std::array<std::string_view, 25> kFieldNames = {
+    static constexpr std::array<std::string_view, 26> kFieldNames = {
         "uid",
         "ts",
         "last_ts",
@@ -41,6 +41,7 @@ public:
         "service",
         "service_source",
         "port_category",
+        "app",
         "conn_state",
         "history",
         "dir_reason",
@@ -56,8 +57,10 @@ public:
     };
     static constexpr std::size_t kFieldCount = kFieldNames.size();
 
+    /// `app`: what payload inspection named (flow::AppLookup::app_of); empty writes null.
     FlowRecord(const flow::Flow& flow, flow::EndReason why,
-               const services::ServiceRegistry& registry, std::uint64_t uid_seed);
+               const services::ServiceRegistry& registry, std::uint64_t uid_seed,
+               std::string_view app = {});
 
     /// The value of field `i` (an index into kFieldNames); views into this record.
     [[nodiscard]] RecordValue value(std::size_t i) const;

@@ -64,6 +64,12 @@ TEST(Options, FlowTableSettings) {
     EXPECT_EQ(c.hash_seed, 7U);
 }
 
+TEST(Options, PayloadInspectionIsOnUnlessNoDpi) {
+    EXPECT_TRUE(parse({"-r", "x"}).dpi);
+    EXPECT_FALSE(parse({"-r", "x", "--no-dpi"}).dpi);
+    EXPECT_FALSE(parse({"--no-dpi", "-r", "x", "tcp"}).dpi);
+}
+
 TEST(Options, BadValuesNameTheOption) {
     EXPECT_EQ(usage_error({"--max-flows", "0"}), "--max-flows: '0' is not a whole number from 1 to 100000000");
     EXPECT_EQ(usage_error({"-s", "300000"}), "-s: '300000' is not a whole number from 64 to 262144");

@@ -42,7 +42,7 @@ std::string field(std::string_view text) {
 TEST(CsvWriter, HeaderIsTheJsonKeysInOrder) {
     const std::string header = csv_header();
     EXPECT_EQ(header, "uid,ts,last_ts,duration,proto,orig_h,orig_p,resp_h,resp_p,vlan,service,"
-                      "service_source,port_category,conn_state,history,dir_reason,end_reason,"
+                      "service_source,port_category,app,conn_state,history,dir_reason,end_reason,"
                       "orig_pkts,resp_pkts,orig_bytes,resp_bytes,orig_ip_bytes,resp_ip_bytes,"
                       "orig_wire_bytes,resp_wire_bytes\n");
     // The same list the JSON record has, read from a JSON line.
@@ -58,8 +58,15 @@ TEST(CsvWriter, ExactRowForAKnownFlow) {
     const std::string uid = pairwatch::flow::flow_uid(f, 99);
     EXPECT_EQ(flow_to_csv(f, EndReason::Fin, default_registry(), 99),
               uid + ",1700000000.123456,1700000000.623456,0.500000,tcp,192.0.2.10,50000,"
-                    "198.51.100.7,80,,http,resp_port,well-known,SF,ShADdFf,syn,fin,5,3,100,1000,"
+                    "198.51.100.7,80,,http,resp_port,well-known,,SF,ShADdFf,syn,fin,5,3,100,1000,"
                     "300,1120,370,1162\n");
+}
+
+TEST(CsvWriter, AppIsItsOwnColumn) {
+    const Flow f = http_flow();
+    const std::string row = flow_to_csv(f, EndReason::Fin, default_registry(), 99, "TLS.Google");
+    EXPECT_NE(row.find(",80,,http,resp_port,well-known,TLS.Google,SF,ShADdFf,"), std::string::npos)
+        << row;
 }
 
 TEST(CsvWriter, NullsAreEmptyFieldsAndVlanIsANumber) {
@@ -72,7 +79,7 @@ TEST(CsvWriter, NullsAreEmptyFieldsAndVlanIsANumber) {
     const auto ended = run_flows({p1, p2});
     ASSERT_EQ(ended.size(), 1U);
     const std::string row = flow_to_csv(ended[0].flow, ended[0].why, default_registry(), 5);
-    EXPECT_NE(row.find(",udp,10.1.1.1,60001,10.1.1.2,60000,42,,,dynamic,SF,Dd,port,capture-end,"),
+    EXPECT_NE(row.find(",udp,10.1.1.1,60001,10.1.1.2,60000,42,,,dynamic,,SF,Dd,port,capture-end,"),
               std::string::npos)
         << row;
 }
@@ -100,7 +107,7 @@ TEST(CsvWriter, UserServiceNamesAreQuoted) {
     const auto ended = run_flows({udp_packet(kT0, {"10.0.0.1", 62000}, {"10.0.0.2", 61000})}, reg);
     ASSERT_EQ(ended.size(), 1U);
     const std::string row = flow_to_csv(ended[0].flow, ended[0].why, reg, 0);
-    EXPECT_NE(row.find(",61000,,\"odd\"\"name,x\",resp_port,dynamic,S0,D,"), std::string::npos)
+    EXPECT_NE(row.find(",61000,,\"odd\"\"name,x\",resp_port,dynamic,,S0,D,"), std::string::npos)
         << row;
 }
 

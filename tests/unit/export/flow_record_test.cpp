@@ -46,7 +46,7 @@ TEST(FlowRecord, EveryFieldWithItsKindAndText) {
                   " ts=#:1700000000.123456 last_ts=#:1700000000.623456 duration=#:0.500000 "
                   "proto=s:tcp orig_h=s:192.0.2.10 orig_p=#:50000 resp_h=s:198.51.100.7 "
                   "resp_p=#:80 vlan=n: service=s:http service_source=s:resp_port "
-                  "port_category=s:well-known conn_state=s:SF history=s:ShADdFf "
+                  "port_category=s:well-known app=n: conn_state=s:SF history=s:ShADdFf "
                   "dir_reason=s:syn end_reason=s:fin orig_pkts=#:5 resp_pkts=#:3 "
                   "orig_bytes=#:100 resp_bytes=#:1000 orig_ip_bytes=#:300 resp_ip_bytes=#:1120 "
                   "orig_wire_bytes=#:370 resp_wire_bytes=#:1162 ");
@@ -58,10 +58,21 @@ TEST(FlowRecord, UnnamedServiceIsNullBothTimes) {
     const FlowRecord r(ended[0].flow, ended[0].why, default_registry(), 0);
     EXPECT_EQ(r.value(10).kind, ValueKind::Null); // service
     EXPECT_EQ(r.value(11).kind, ValueKind::Null); // service_source
-    EXPECT_EQ(r.value(16).text, "capture-end");   // end_reason
+    EXPECT_EQ(r.value(13).kind, ValueKind::Null); // app: no inspector given
+    EXPECT_EQ(r.value(17).text, "capture-end");   // end_reason
     EXPECT_EQ(FlowRecord::kFieldNames[10], "service");
     EXPECT_EQ(FlowRecord::kFieldNames[11], "service_source");
-    EXPECT_EQ(FlowRecord::kFieldNames[16], "end_reason");
+    EXPECT_EQ(FlowRecord::kFieldNames[13], "app");
+    EXPECT_EQ(FlowRecord::kFieldNames[17], "end_reason");
+}
+
+TEST(FlowRecord, AppIsTheInspectorsNameWhenGiven) {
+    const auto f = http_flow();
+    const FlowRecord r(f, EndReason::Fin, default_registry(), 99, "SSH");
+    EXPECT_EQ(r.value(13).kind, ValueKind::String);
+    EXPECT_EQ(r.value(13).text, "SSH");
+    EXPECT_EQ(r.value(12).text, "well-known"); // the port's label stays what the port says
+    EXPECT_EQ(r.value(10).text, "http");
 }
 
 TEST(FlowRecord, EpochSecondsTruncateToTheMicrosecond) {

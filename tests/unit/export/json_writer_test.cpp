@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -53,6 +54,7 @@ const std::vector<std::string> kKeys = {"uid",
                                         "service",
                                         "service_source",
                                         "port_category",
+                                        "app",
                                         "conn_state",
                                         "history",
                                         "dir_reason",
@@ -76,7 +78,7 @@ TEST(JsonWriter, ExactLineForAKnownFlow) {
         "\",\"ts\":1700000000.123456,\"last_ts\":1700000000.623456,\"duration\":0.500000,"
         "\"proto\":\"tcp\",\"orig_h\":\"192.0.2.10\",\"orig_p\":50000,"
         "\"resp_h\":\"198.51.100.7\",\"resp_p\":80,\"vlan\":null,\"service\":\"http\","
-        "\"service_source\":\"resp_port\",\"port_category\":\"well-known\","
+        "\"service_source\":\"resp_port\",\"port_category\":\"well-known\",\"app\":null,"
         "\"conn_state\":\"SF\",\"history\":\"ShADdFf\",\"dir_reason\":\"syn\","
         "\"end_reason\":\"fin\",\"orig_pkts\":5,\"resp_pkts\":3,\"orig_bytes\":100,"
         "\"resp_bytes\":1000,\"orig_ip_bytes\":300,\"resp_ip_bytes\":1120,"
@@ -253,6 +255,33 @@ TEST(JsonWriter, WritesOneLinePerFlowToAFile) {
         EXPECT_EQ(n, 2);
         EXPECT_EQ(text.back(), '\n');
     }
+}
+
+/// A stand-in for payload inspection: names flows by their responder port.
+class PortApps final : public pairwatch::flow::AppLookup {
+public:
+    [[nodiscard]] std::string_view app_of(const Flow& f) const override {
+        return f.resp_port() == 53 ? "DNS" : "";
+    }
+};
+
+TEST(JsonWriter, AppComesFromTheLookupAsEachFlowEnds) {
+    TempPath file("json-app");
+    const PortApps apps;
+    JsonWriter writer(std::make_unique<OutputFile>(file.str()), default_registry(), 3, &apps);
+    FlowTable table(FlowTableOptions{}, pairwatch::test::client_rule(default_registry()), &writer);
+    table.on_packet(udp_packet(kT0, {"10.0.0.1", 50000}, {"10.0.0.2", 53}));
+    table.on_packet(udp_packet(kT0 + kMs, {"10.0.0.1", 50001}, {"10.0.0.2", 5353}));
+    table.on_end();
+    std::istringstream lines(slurp(file.str()));
+    std::map<int, nlohmann::json> by_port;
+    for (std::string line; std::getline(lines, line);) {
+        const auto j = nlohmann::json::parse(line);
+        by_port[j["resp_p"].get<int>()] = j;
+    }
+    ASSERT_EQ(by_port.size(), 2U);
+    EXPECT_EQ(by_port[53]["app"], "DNS");
+    EXPECT_TRUE(by_port[5353]["app"].is_null()); // nothing found: null, not ""
 }
 
 TEST(JsonWriter, OutputFileWriteFailureIsReported) {
