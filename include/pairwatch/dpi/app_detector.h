@@ -10,8 +10,8 @@
 //     verdict, hands the flow on (the sinks ask app_of() meanwhile), then frees the slot's state.
 //
 // Memory stays bounded: an nDPI flow state (688 bytes in nDPI 4.2, plus what its dissectors
-// allocate) exists only while nDPI is still deciding, freed as soon as it decides, after a bounded
-// number of packets, or when the flow ends; at most max_inspecting exist at once. What is kept per
+// allocate: ~4 KB in all) exists only while nDPI is still deciding, freed as soon as it decides,
+// after a bounded number of packets, or when the flow ends; at most max_inspecting exist at once. What is kept per
 // flow is a 2-byte verdict per table slot, beside the table (the 144-byte Flow does not grow).
 #pragma once
 
@@ -46,9 +46,11 @@ struct AppDetectorOptions {
     std::uint32_t max_tcp_packets = 80;
     std::uint32_t max_udp_packets = 24;
     // nDPI flow states alive at once. A flow that starts while this many are being inspected is
-    // not inspected (counted in skipped_busy): the bound that keeps a flood of new flows from
-    // costing more than ~max_inspecting * 1 KB.
-    std::size_t max_inspecting = 65536;
+    // not inspected (counted in skipped_busy): the bound that keeps a flood of new flows, or of
+    // flows nDPI never decides on, from costing more than ~max_inspecting * 4 KB (measured:
+    // 3.7 KB a state on scripts/bench-dpi.sh's filler flows, the 688-byte struct plus its
+    // dissectors' buffers and the allocator's slack), ~60 MB beside the table's 160 MB.
+    std::size_t max_inspecting = 16384;
 };
 
 struct AppDetectorStats {
