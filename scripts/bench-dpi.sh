@@ -38,15 +38,6 @@ else
     echo "../shared/captures is absent: measuring the synthetic capture only" >&2
 fi
 
-seconds() { # the wall time of one run, in seconds
-    local start end
-    start=$(date +%s.%N)
-    "$@" >/dev/null
-    end=$(date +%s.%N)
-    echo "$end - $start" | bc -l
-}
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
 printf '%-28s %10s %12s %12s %14s %14s %7s\n' capture packets "s no-dpi" "s dpi" \
     "pkt/s no-dpi" "pkt/s dpi" ratio
 for capture in "${inputs[@]}"; do
@@ -61,8 +52,8 @@ print(n)" "$capture")
     off=()
     on=()
     for ((i = 0; i < runs; i++)); do
-        off+=("$(seconds "$bin" -r "$capture" -q --no-dpi)")
-        on+=("$(seconds "$bin" -r "$capture" -q)")
+        off+=("$(bench_seconds "$bin" -r "$capture" -q --no-dpi)")
+        on+=("$(bench_seconds "$bin" -r "$capture" -q)")
     done
     a=$(printf '%s\n' "${off[@]}" | median)
     b=$(printf '%s\n' "${on[@]}" | median)

@@ -19,20 +19,11 @@ if [[ ! -f $capture ]]; then
 fi
 cat "$capture" >/dev/null # into the page cache, so both sides read from memory
 
-seconds() { # the wall time of one run, in seconds
-    local start end
-    start=$(date +%s.%N)
-    "$@" >/dev/null
-    end=$(date +%s.%N)
-    echo "$end - $start" | bc -l
-}
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
 quiet=()
 report=()
 for ((i = 0; i < runs; i++)); do
-    quiet+=("$(seconds "$bin" -r "$capture" -q)")
-    report+=("$(seconds "$bin" -r "$capture" --interval 1)")
+    quiet+=("$(bench_seconds "$bin" -r "$capture" -q)")
+    report+=("$(bench_seconds "$bin" -r "$capture" --interval 1)")
 done
 q=$(printf '%s\n' "${quiet[@]}" | median)
 r=$(printf '%s\n' "${report[@]}" | median)

@@ -37,6 +37,18 @@ ensure_packages() {
     fi
 }
 
+# bench_seconds CMD...: the wall time of one run of CMD (its stdout dropped), in seconds.
+bench_seconds() {
+    local start end
+    start=$(date +%s.%N)
+    "$@" >/dev/null
+    end=$(date +%s.%N)
+    echo "$end - $start" | bc -l
+}
+
+# median: the median of the numbers on standard input, one a line.
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
 # build PRESET [cmake -D options...]: configures once, then builds incrementally.
 build() {
     local preset=$1

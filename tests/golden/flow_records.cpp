@@ -44,4 +44,21 @@ std::vector<KnownDifference> known_differences_for(const std::string& tsv_name,
     return out;
 }
 
+KnownDifferenceCheck check_known_differences(const std::map<std::string, std::string>& found,
+                                             const std::vector<KnownDifference>& known) {
+    KnownDifferenceCheck out;
+    std::vector<bool> used(known.size(), false);
+    for (const auto& [what, detail] : found) {
+        bool listed = false;
+        for (std::size_t i = 0; i < known.size(); ++i) {
+            if (known[i].what == what) listed = used[i] = true;
+        }
+        if (!listed) out.unexpected += fmt::format("\n  {}\t{}", what, detail);
+    }
+    for (std::size_t i = 0; i < known.size(); ++i) {
+        if (!used[i]) out.stale += "\n  " + known[i].what;
+    }
+    return out;
+}
+
 } // namespace pairwatch::testing

@@ -44,4 +44,13 @@ struct KnownDifference {
 std::vector<KnownDifference> known_differences_for(const std::string& tsv_name,
                                                    const std::string& capture_name);
 
+/// Differences found (what -> detail) against those listed: `unexpected` lists the ones not
+/// listed ("\n  what\tdetail" each), `stale` the listed ones no longer found ("\n  what").
+struct KnownDifferenceCheck {
+    std::string unexpected;
+    std::string stale;
+};
+KnownDifferenceCheck check_known_differences(const std::map<std::string, std::string>& found,
+                                             const std::vector<KnownDifference>& known);
+
 } // namespace pairwatch::testing

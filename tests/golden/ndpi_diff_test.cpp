@@ -111,25 +111,14 @@ TEST_P(NdpiDiff, AppAgreesWithNdpisVerdicts) {
         differences[what] = fmt::format("nDPI {} ({}) | ours {}", n.name, n.confidence, ours_text);
     }
 
-    const auto known = known_differences_for("ndpi-known-differences.tsv", name);
-    std::vector<bool> used(known.size(), false);
-    std::string unexpected;
-    for (const auto& [what, detail] : differences) {
-        bool listed = false;
-        for (std::size_t i = 0; i < known.size(); ++i) {
-            if (known[i].what == what) listed = used[i] = true;
-        }
-        if (!listed) unexpected += fmt::format("\n  {}\t{}", what, detail);
-    }
-    std::string stale;
-    for (std::size_t i = 0; i < known.size(); ++i) {
-        if (!used[i]) stale += "\n  " + known[i].what;
-    }
+    const auto check = check_known_differences(
+        differences, known_differences_for("ndpi-known-differences.tsv", name));
     std::cout << fmt::format("{}: nDPI named {} flows by payload, {} agree; {} flows it did not "
                              "name by payload, {} null in ours too\n",
                              name, by_payload, agree, unnamed, unnamed_agree);
-    EXPECT_TRUE(unexpected.empty()) << name << ": not in ndpi-known-differences.tsv:" << unexpected;
-    EXPECT_TRUE(stale.empty()) << name << ": listed but no longer different:" << stale;
+    EXPECT_TRUE(check.unexpected.empty())
+        << name << ": not in ndpi-known-differences.tsv:" << check.unexpected;
+    EXPECT_TRUE(check.stale.empty()) << name << ": listed but no longer different:" << check.stale;
 }
 
 INSTANTIATE_TEST_SUITE_P(Captures, NdpiDiff, ::testing::ValuesIn(ndpi_captures()),
