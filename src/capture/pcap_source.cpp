@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,11 +42,21 @@ public:
     [[nodiscard]] pcap_t* handle() const { return handle_.get(); }
     [[nodiscard]] const std::atomic<bool>* stop_flag() const { return &stop_; }
 
+    /// Live: the handle is non-blocking and next() waits in poll() at most this long.
+    void set_poll_timeout(int ms) { poll_timeout_ms_ = ms; }
+
     ReadStatus next(RawFrame& frame) override {
         if (stop_.load(std::memory_order_relaxed)) return ReadStatus::End;
         pcap_pkthdr* header = nullptr;
         const u_char* data = nullptr;
-        const int rc = pcap_next_ex(handle_.get(), &header, &data);
+        int rc = pcap_next_ex(handle_.get(), &header, &data);
+        if (rc == 0 && poll_timeout_ms_ > 0) {
+            // Nothing buffered: wait for the kernel, at most the read timeout.
+            pollfd p{pcap_get_selectable_fd(handle_.get()), POLLIN, 0};
+            if (::poll(&p, 1, poll_timeout_ms_) <= 0) return ReadStatus::Timeout;
+            if (stop_.load(std::memory_order_relaxed)) return ReadStatus::End;
+            rc = pcap_next_ex(handle_.get(), &header, &data);
+        }
         if (rc == 1) {
             frame.ts_ns = util::timestamp_ns(header->ts.tv_sec, header->ts.tv_usec, ns_per_tick_);
             frame.frame_no = ++frames_;
@@ -90,6 +101,7 @@ private:
     SourceInfo info_;
     PcapHandle handle_;
     std::int64_t ns_per_tick_ = 1000;
+    int poll_timeout_ms_ = 0;
     std::uint64_t frames_ = 0;
     std::optional<std::string> warning_;
     std::atomic<bool> stop_{false};
@@ -250,9 +262,16 @@ std::unique_ptr<PacketSource> open_live(const LiveOptions& options) {
     }
     if (rc > 0) spdlog::warn("{}: {} ({})", name, pcap_statustostr(rc), pcap_geterr(p));
 
+    // Non-blocking, with our own poll() for the read timeout: with TPACKET_V3 the kernel's block
+    // timer only fires once a packet has arrived, so on a silent link a blocking read would
+    // never time out, and the flow thread would never learn the time (no expiry, no report).
+    if (pcap_setnonblock(p, 1, errbuf) != 0) {
+        throw CaptureError(fmt::format("{}: cannot capture: {}", name, errbuf));
+    }
     auto source = std::make_unique<PcapSource>(info);
     const bool nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
     source->attach(std::move(handle), nano);
+    source->set_poll_timeout(options.read_timeout_ms);
     require_supported_link(source->info());
 
     bpf_u_int32 net = 0;
