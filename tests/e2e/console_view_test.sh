@@ -35,7 +35,8 @@ expect_pane() {
 
 start() { # WIDTH HEIGHT SPEED [OPTIONS...]
     [[ -n $socket ]] && tmux -L "$socket" kill-server 2>/dev/null || true
-    socket="pwtui-$$-$1x$2" # a server per run: no race with the last one's shutdown
+    runs=$((${runs:-0} + 1))
+    socket="pwtui-$$-$runs" # a new server each run: no race with the last one's shutdown
     sockets+=("$socket")
     rm -f "$work/status"
     tmux -L "$socket" -f /dev/null new-session -d -s tui -x "$1" -y "$2" \
