@@ -3,10 +3,13 @@
 # with the text report every second and with -q, as a ratio measured in one run, median of
 # RUNS alternating runs each. The report must cost at most 5%.
 #
-#   scripts/bench-report.sh [RUNS]     (default 5; makes build/bench-data/bench.pcap if missing)
+#   scripts/bench-report.sh [RUNS [OPTIONS...]]   (default 5 runs; OPTIONS go to both sides, e.g.
+#                                                 --no-dpi; makes build/bench-data/bench.pcap)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 runs=${1:-5}
+shift || true
+extra=("$@")
 ensure_packages "${BUILD_PACKAGES[@]}" python3
 build release >/dev/null
 bin=$PAIRWATCH_ROOT/build/release/pairwatch
@@ -22,13 +25,13 @@ cat "$capture" >/dev/null # into the page cache, so both sides read from memory
 quiet=()
 report=()
 for ((i = 0; i < runs; i++)); do
-    quiet+=("$(bench_seconds "$bin" -r "$capture" -q)")
-    report+=("$(bench_seconds "$bin" -r "$capture" --interval 1)")
+    quiet+=("$(bench_seconds "$bin" -r "$capture" -q "${extra[@]}")")
+    report+=("$(bench_seconds "$bin" -r "$capture" --interval 1 "${extra[@]}")")
 done
 q=$(printf '%s\n' "${quiet[@]}" | median)
 r=$(printf '%s\n' "${report[@]}" | median)
 packets=2000000
-printf 'capture: %s\n' "$capture"
+printf 'capture: %s; options: %s\n' "$capture" "${extra[*]:-(none)}"
 printf '%-34s %8s %14s\n' "run" "median s" "packets/s"
 printf '%-34s %8.3f %14.0f\n' "-q" "$q" "$(echo "$packets / $q" | bc -l)"
 printf '%-34s %8.3f %14.0f\n' "--interval 1 (text report, 1/s)" "$r" "$(echo "$packets / $r" | bc -l)"

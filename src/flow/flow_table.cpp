@@ -152,6 +152,7 @@ void FlowTable::end(std::uint32_t slot, EndReason why) {
     if (sink_ != nullptr) sink_->on_flow_end(f, why);
     ++stats_.ended[static_cast<std::size_t>(why)];
     index_.erase(slot);
+    slots_[slot].in_use_ = 0;
     free_slots_.push_back(slot);
     stats_.active = index_.size();
 }
@@ -251,6 +252,7 @@ std::uint32_t FlowTable::create(const decode::PacketInfo& packet, const KeyedPac
     }
     // Zeek's '^': the originator is not the sender of the first packet seen.
     if (f.orig_is_b != sender) f.tcp.mark_flip();
+    f.in_use_ = 1;
     index_.insert(slot);
     link_tail(list_of(f), slot);
     if (options_.active_timeout_ns > 0) start_active_timer(slot);
@@ -373,7 +375,12 @@ void FlowTable::for_each(const std::function<void(const Flow&)>& visit) const {
 
 void FlowTable::for_each_slot(
     const std::function<void(std::uint32_t slot, const Flow&)>& visit) const {
-    for (std::uint32_t slot : index_) visit(slot, slots_[slot]);
+    // In slot order, not the index's: the records are read front to back, which the hardware
+    // prefetches, instead of one cache miss per flow (the report walks every flow each second).
+    const auto n = static_cast<std::uint32_t>(slots_.size());
+    for (std::uint32_t slot = 0; slot < n; ++slot) {
+        if (slots_[slot].in_use_ != 0) visit(slot, slots_[slot]);
+    }
 }
 
 std::size_t FlowTable::memory_bytes() const {

@@ -127,8 +127,8 @@ std::size_t LiveReport::service_bucket(const flow::Flow& f) const {
 
 std::uint64_t LiveReport::interval_bytes_of(std::uint32_t slot, const flow::Flow& f) const {
     const std::uint64_t now = ip_bytes(f);
-    if (slot < seen_first_.size() && seen_first_[slot] == f.first_ns && seen_bytes_[slot] <= now) {
-        return now - seen_bytes_[slot];
+    if (slot < seen_.size() && seen_[slot].first_ns == f.first_ns && seen_[slot].bytes <= now) {
+        return now - seen_[slot].bytes;
     }
     return now; // new since the last snapshot
 }
@@ -136,7 +136,7 @@ std::uint64_t LiveReport::interval_bytes_of(std::uint32_t slot, const flow::Flow
 void LiveReport::on_flow_end(const flow::Flow& f, flow::EndReason /*why*/) {
     const std::uint32_t slot = table_.slot_of(f);
     const std::uint64_t ib = interval_bytes_of(slot, f);
-    if (slot < seen_first_.size()) seen_first_[slot] = kNoFlow;
+    if (slot < seen_.size()) seen_[slot].first_ns = kNoFlow;
     const std::size_t bucket = service_bucket(f);
     Totals& t = ended_services_[bucket];
     if (t.interval_bytes == 0 && ib > 0) touched_.push_back(bucket);
@@ -181,16 +181,14 @@ Snapshot LiveReport::build(std::int64_t at_ns, bool final) {
     TopK<Candidate> by_bytes(options_.top), by_packets(options_.top), by_rate(options_.top),
         by_age(options_.top);
     const std::size_t slots = table_.slot_count();
-    if (seen_first_.size() < slots) {
-        seen_first_.resize(slots, kNoFlow);
-        seen_bytes_.resize(slots, 0);
+    if (seen_.size() < slots) {
+        seen_.resize(slots, Seen{kNoFlow, 0});
     }
     table_.for_each_slot([&](std::uint32_t slot, const flow::Flow& f) {
         const std::uint64_t bytes = ip_bytes(f);
         const std::uint64_t pk = packets(f);
         const std::uint64_t ib = interval_bytes_of(slot, f);
-        seen_bytes_[slot] = bytes;
-        seen_first_[slot] = f.first_ns;
+        seen_[slot] = Seen{f.first_ns, bytes};
         for (Totals* t : {&services[service_bucket(f)],
                           &categories[static_cast<std::size_t>(services::category_of(f.resp_port()))]}) {
             t->flows += 1;

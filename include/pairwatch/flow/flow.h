@@ -51,6 +51,7 @@ struct Flow {
     std::uint8_t dir_reason_ : 2 = 0;      // a DirReason
     std::uint8_t answered_ : 1 = 0;        // the responder has answered (see FlowSink::on_answer)
     std::uint8_t updated : 1 = 0;          // sinks had on_flow_update for it (active timeout)
+    std::uint8_t in_use_ : 1 = 0;          // the slot holds an open flow (set by the table)
     TcpTracker tcp;                        // 29 bytes, alignment 1
     std::int64_t first_ns = 0;
     std::int64_t last_ns = 0;

@@ -100,8 +100,12 @@ private:
     std::array<Totals, 3> ended_categories_{};
     // Per slot: the bytes a flow had at the last snapshot, and its first_ns to tell a slot's
     // new occupant from the old one (INT64_MIN: nothing recorded).
-    std::vector<std::uint64_t> seen_bytes_;
-    std::vector<std::int64_t> seen_first_;
+    // One array, not two: an ended flow's check costs one cache miss.
+    struct Seen {
+        std::int64_t first_ns;
+        std::uint64_t bytes;
+    };
+    std::vector<Seen> seen_;
 
     std::mutex mutex_; // guards the queue only
     std::condition_variable space_;
