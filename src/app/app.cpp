@@ -16,9 +16,11 @@
 #include "pairwatch/report/live_report.h"
 #include "pairwatch/report/packet_printer.h"
 #include "pairwatch/services/client_port.h"
+#include "pairwatch/services/flow_label.h"
 #include "pairwatch/services/proto.h"
 #include "pairwatch/services/service_registry.h"
 #include "pairwatch/watch/alert_engine.h"
+#include "pairwatch/watch/app_match.h"
 #include "pairwatch/watch/inventory_file.h"
 #include "pairwatch/watch/server_inventory.h"
 #include "pairwatch/export/alert_writer.h"
@@ -316,6 +318,14 @@ int run(const Config& config) {
     consumers.push_back(&table);
     if (detector) {
         detector->connect(table, &sinks);
+        detector->set_app_listener([&alerts, &registry](const flow::Flow& f, std::string_view app) {
+            const services::FlowLabel label = services::label_flow(f, registry);
+            // Only the responder's own port makes a claim about what the server speaks.
+            if (label.source != services::LabelSource::RespPort) return;
+            if (watch::app_contradicts_service(app, label.service->name)) {
+                alerts.on_app(f, app, label.service->name);
+            }
+        });
         consumers.push_back(detector.get()); // right after the table: it reads the packet's slot
     }
     LiveFlush live_flush(outputs);

@@ -88,6 +88,9 @@ void AppDetector::record(std::uint32_t slot, std::uint16_t master, std::uint16_t
     if (master == app) master = NDPI_PROTOCOL_UNKNOWN;
     verdicts_[slot] = intern(master, app);
     ++stats_.detected;
+    if (app_listener_ && table_ != nullptr) {
+        app_listener_(table_->at(slot), names_[verdicts_[slot] - 1].text);
+    }
 }
 
 void AppDetector::settle(std::uint32_t slot, Inspection& inspection) {

@@ -23,6 +23,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -92,6 +93,10 @@ public:
     // FlowSink, between the table and the sinks.
     void on_flow_end(const flow::Flow& flow, flow::EndReason why) override;
     void on_answer(const flow::Flow& flow) override;
+    /// Called on the flow thread the moment nDPI names a flow's protocol (the alerts' service
+    /// mismatch check listens here).
+    using AppListener = std::function<void(const flow::Flow& flow, std::string_view app)>;
+    void set_app_listener(AppListener listener) { app_listener_ = std::move(listener); }
     void on_flow_update(const flow::Flow& flow, std::int64_t now_ns) override;
     void on_finish() override;
 
@@ -104,6 +109,7 @@ public:
     [[nodiscard]] static std::string ndpi_version();
 
 private:
+    AppListener app_listener_;
     struct ModuleDeleter {
         void operator()(ndpi_detection_module_struct* module) const;
     };

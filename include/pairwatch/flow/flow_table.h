@@ -79,6 +79,8 @@ public:
         return static_cast<std::uint32_t>(&flow - slots_.data());
     }
     [[nodiscard]] std::size_t slot_count() const { return slots_.size(); }
+    /// The record in a slot (an open flow only while its slot is in use).
+    [[nodiscard]] const Flow& at(std::uint32_t slot) const { return slots_[slot]; }
     static constexpr std::uint32_t kNoSlot = UINT32_MAX;
     /// The slot of the flow that the last packet given to on_packet went to, or kNoSlot when
     /// it had no socket pair: how a consumer placed after the table (payload inspection) keeps
