@@ -23,6 +23,8 @@
 # Nothing leaves the namespaces: there is no route out of them.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$PAIRWATCH_ROOT/tests/e2e/netns.sh" # lan_switch, lan_host, wait_listening
+E2E=$PAIRWATCH_ROOT/tests/e2e                # line_server.py, line_client.py
 
 if [[ $(id -u) -ne 0 ]]; then
     echo "make-captures.sh builds network namespaces: run it as root (sudo $0)" >&2
@@ -101,37 +103,12 @@ trap 'exit 143' TERM
 
 # --- the LAN -----------------------------------------------------------------------------------
 
-# Offloads off, so frames are recorded as they would cross a real wire: no 64 KB GSO frames, no
-# partial checksums.
-no_offloads() {
-    ip netns exec "$1" ethtool -K "$2" tx off tso off gso off gro off >/dev/null 2>&1 || true
-}
-
 build_lan() {
     local h n
-    ip netns add "$SW"
-    # The switch itself has no addresses and says nothing.
-    ip netns exec "$SW" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-    ip -n "$SW" link set lo up
-    ip -n "$SW" link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
-    ip -n "$SW" link set br0 up
+    lan_switch "$SW"
     for h in "${HOSTS[@]}"; do
         n=$(ns "$h")
-        ip netns add "$n"
-        # Set before the interface arrives, so it takes these defaults: no router
-        # solicitations, no DAD probes, no RA processing (there is no router).
-        ip netns exec "$n" sysctl -qw net.ipv6.conf.default.router_solicitations=0 \
-            net.ipv6.conf.default.dad_transmits=0 net.ipv6.conf.default.accept_ra=0 \
-            net.ipv6.conf.all.accept_ra=0
-        ip link add "p-$h" netns "$SW" type veth peer name eth0 netns "$n"
-        ip -n "$n" link set eth0 address "${MAC[$h]}"
-        ip -n "$n" link set lo up
-        ip -n "$n" addr add "${V4[$h]}/24" dev eth0
-        ip -n "$n" addr add "${V6[$h]}/64" dev eth0 nodad
-        no_offloads "$n" eth0
-        no_offloads "$SW" "p-$h"
-        ip -n "$SW" link set "p-$h" master br0 up
-        ip -n "$n" link set eth0 up
+        lan_host "$SW" "$n" "p-$h" "${MAC[$h]}" "${V4[$h]}/24" "${V6[$h]}/64"
         # Clients resolve names through the LAN's DNS server (ip netns exec bind-mounts this).
         mkdir -p "/etc/netns/$n"
         printf 'nameserver %s\n' "${V4[srv]}" >"/etc/netns/$n/resolv.conf"
@@ -158,36 +135,6 @@ EOF
         >"$WORK/tftp/config.txt"
     chmod -R a+rX "$WORK/www" "$WORK/www8080" "$WORK/tftp"
     ssh-keygen -q -t ed25519 -N '' -C pwcap-srv -f "$WORK/ssh/host_ed25519" >/dev/null
-    # A line-based listener that answers each line with the next canned reply: stands in for a
-    # telnet login prompt on 23 and for an odd service on a dynamic port.
-    cat >"$WORK/banner.py" <<'EOF'
-import socket, sys
-port, banner, replies = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-s.bind(("::", port))
-s.listen(8)
-while True:
-    c, _ = s.accept()
-    with c:
-        c.sendall(banner.encode().decode("unicode_escape").encode())
-        for r in replies:
-            if not c.recv(200):
-                break
-            c.sendall(r.encode().decode("unicode_escape").encode())
-EOF
-    # The client side: waits for each prompt, sends the next line.
-    cat >"$WORK/talk.py" <<'EOF'
-import socket, sys
-host, port, lines = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-c = socket.create_connection((host, port), timeout=3)
-c.recv(200)
-for line in lines:
-    c.sendall(line.encode().decode("unicode_escape").encode())
-    c.recv(200)
-c.close()
-EOF
 }
 
 start_servers() {
@@ -206,28 +153,23 @@ start_servers() {
     bg srv /usr/sbin/in.tftpd --foreground --listen --address "${V4[srv]}:69" --user nobody \
         --secure "$WORK/tftp"
     # rogue: what should not be on the LAN.
-    bg rogue "$PY" "$WORK/banner.py" 23 'Debian GNU/Linux 12\r\nrogue login: ' '\r\nPassword: ' \
+    bg rogue "$PY" "$E2E/line_server.py" 23 'Debian GNU/Linux 12\r\nrogue login: ' '\r\nPassword: ' \
         '\r\nLogin incorrect\r\n'
-    bg rogue "$PY" "$WORK/banner.py" 54321 'READY\n' 'OK uid=0\n' 'BYE\n'
+    bg rogue "$PY" "$E2E/line_server.py" 54321 'READY\n' 'OK uid=0\n' 'BYE\n'
     bg rogue "$PY" -m http.server --bind :: --directory "$WORK/www8080" 8080
-    wait_listening srv tcp 80
-    wait_listening srv tcp 53
-    wait_listening srv udp 53
-    wait_listening srv tcp 22
-    wait_listening srv udp 69
-    wait_listening rogue tcp 23
-    wait_listening rogue tcp 54321
-    wait_listening rogue tcp 8080
+    listening srv tcp 80
+    listening srv tcp 53
+    listening srv udp 53
+    listening srv tcp 22
+    listening srv udp 69
+    listening rogue tcp 23
+    listening rogue tcp 54321
+    listening rogue tcp 8080
 }
 
-# wait_listening HOST tcp|udp PORT
-wait_listening() {
-    local i flag=-ltn
-    [[ $2 == udp ]] && flag=-lun
-    for i in $(seq 50); do
-        if nsx "$1" ss "$flag" "sport = :$3" | grep -q ":$3"; then return 0; fi
-        sleep 0.1
-    done
+# listening HOST tcp|udp PORT: waits for a server of HOST, or shows its log.
+listening() {
+    wait_listening "$(ns "$1")" "$2" "$3" && return 0
     log "$1: nothing listens on $2 $3; its log:"
     cat "$WORK/$1.log" >&2 || true
     return 1
@@ -299,7 +241,7 @@ dig_q() { nsx "$1" dig +time=2 +tries=1 "${@:2}" >/dev/null || true; }
 tftp_get() {
     nsx "$1" tftp -m octet "${V4[srv]}" -c get "$2" "$WORK/got-$1-$2" >/dev/null 2>&1 || true
 }
-talk() { nsx "$1" "$PY" "$WORK/talk.py" "${@:2}" || true; }
+talk() { nsx "$1" "$PY" "$E2E/line_client.py" "${@:2}" || true; }
 
 # --- the captures ------------------------------------------------------------------------------
 
