@@ -79,6 +79,22 @@ lw_teardown() {
     netns_teardown $(lw_namespaces)
 }
 
+LW_PID= # the caller's capture (pairwatch, dumpcap) while it runs: stopped first on the way out
+lw_cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    [[ -n $LW_PID ]] && kill -INT "$LW_PID" 2>/dev/null || true
+    lw_teardown
+    rm -rf "$LW_WORK"
+    exit "$rc"
+}
+# lw_trap_cleanup: lw_cleanup on every way out, Ctrl-C and kill included.
+lw_trap_cleanup() {
+    trap lw_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
 lw_make_content() {
     mkdir -p "$LW_WORK/www" "$LW_WORK/www8080" "$LW_WORK/ssh"
     printf '<!doctype html>\n<title>lan.test</title><p>the web server of the watched LAN</p>\n' \

@@ -30,24 +30,19 @@ SCAN_OPTIONS=(--scan-threshold 20 --scan-window 60)
 LW_PREFIX="pwlw$$-"
 LW_WORK=$(mktemp -d)
 chmod 755 "$LW_WORK" # pairwatch drops to nobody once the capture is open; the servers read it too
-pw_pid=
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    [[ -n $pw_pid ]] && kill "$pw_pid" 2>/dev/null || true
-    lw_teardown
-    rm -rf "$LW_WORK"
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+lw_trap_cleanup
 
 fail=0
 ok() { echo "ok: $*"; }
 bad() {
     echo "FAIL: $*"
     fail=1
+}
+# check WHAT CMD...: ok when CMD succeeds, else a failure.
+check() {
+    local what=$1
+    shift
+    if "$@"; then ok "$what"; else bad "$what"; fi
 }
 
 # start_watch NAME [pairwatch options]: pairwatch on the switch's bridge, sees every host. Its
@@ -58,7 +53,7 @@ start_watch() {
     ip netns exec "$(lw_ns sw)" "$PAIRWATCH" -i br0 --policy "$POLICY" --fail-on-alert \
         --alerts "$LW_WORK/$name.alerts.jsonl" --servers "$LW_WORK/$name.servers.json" \
         --interval 0.5 "$@" >"$LW_WORK/$name.out" 2>"$LW_WORK/$name.err" &
-    pw_pid=$!
+    LW_PID=$!
     wait_for grep -q "capturing on br0" "$LW_WORK/$name.err" || {
         echo "FAIL: pairwatch did not start capturing:"
         cat "$LW_WORK/$name.err"
@@ -68,10 +63,10 @@ start_watch() {
 # stop_watch NAME: SIGINT, as a user's Ctrl-C; prints what it wrote; sets `status`.
 stop_watch() {
     local name=$1
-    kill -INT "$pw_pid"
+    kill -INT "$LW_PID"
     status=0
-    wait "$pw_pid" || status=$?
-    pw_pid=
+    wait "$LW_PID" || status=$?
+    LW_PID=
     local f
     for f in out err alerts.jsonl servers.json; do
         echo "--- $name: pairwatch $f"
@@ -117,15 +112,13 @@ start_watch clean
 lw_use_expected
 sleep 1 # the last FINs and ACKs
 stop_watch clean
-[[ $status -eq 0 ]] && ok "allowed traffic: exit status 0 with --fail-on-alert" ||
-    bad "allowed traffic: exit status $status with --fail-on-alert (0 expected: no alert)"
+check "allowed traffic: exit status $status with --fail-on-alert (0: no alert)" test "$status" -eq 0
 if [[ -f $LW_WORK/clean.alerts.jsonl && ! -s $LW_WORK/clean.alerts.jsonl ]]; then
     ok "allowed traffic: the --alerts file is empty"
 else
     bad "allowed traffic raised alerts"
 fi
-grep -q '^alerts: none$' "$LW_WORK/clean.out" && ok "allowed traffic: the summary says 'alerts: none'" ||
-    bad "allowed traffic: no 'alerts: none' in the summary"
+check "allowed traffic: the summary says 'alerts: none'" grep -q '^alerts: none$' "$LW_WORK/clean.out"
 LC_ALL=C sort >"$LW_WORK/clean.servers.want" <<EOF
 ${LW_V4[web]} tcp 80 $client4
 ${LW_V6[web]} tcp 80 $client6
@@ -158,23 +151,24 @@ wait_for_s 20 sh -c "[ \$(wc -l <'$LW_WORK/watch.alerts.jsonl') -ge $want_alerts
 wait_for grep -Eq '^ *[0-9a-z.]+ +scan ' "$LW_WORK/watch.out" ||
     echo "note: no report block showed the scan alert within 10 s"
 stop_watch watch
-[[ $status -eq 3 ]] && ok "unexpected services: exit status 3 with --fail-on-alert" ||
-    bad "unexpected services: exit status $status with --fail-on-alert (3 expected)"
+check "unexpected services: exit status $status with --fail-on-alert (3: alerts)" test "$status" -eq 3
 alert_triples "$LW_WORK/watch.alerts.jsonl" >"$LW_WORK/alerts.got"
 expect_same "the alerts raised are exactly $(basename "$EXPECTED")" "$LW_WORK/alerts.want" "$LW_WORK/alerts.got"
 
-# The summary's count line, kinds in pairwatch's order, and a line per alert.
+# The summary's count line, kinds in pairwatch's order, then a line per alert.
 summary_kinds=""
 for kind in new-server denied-service dynamic-port-server service-mismatch scan; do
     n=$(grep -c "^$kind " "$LW_WORK/alerts.want" || true)
-    ((n > 0)) && summary_kinds+="${summary_kinds:+, }$kind $n"
+    if ((n > 0)); then summary_kinds+="${summary_kinds:+, }$kind $n"; fi
 done
-grep -qxF "alerts: $want_alerts raised ($summary_kinds)" "$LW_WORK/watch.out" &&
-    ok "the summary says: alerts: $want_alerts raised ($summary_kinds)" ||
-    bad "no summary line 'alerts: $want_alerts raised ($summary_kinds)'"
+check "the summary says: alerts: $want_alerts raised ($summary_kinds)" \
+    grep -qxF "alerts: $want_alerts raised ($summary_kinds)" "$LW_WORK/watch.out"
+while read -r kind host port; do
+    # "  new-server [medium] 10.88.0.2 tcp/8080 (http-alt), ..."; "  scan [high] 10.88.0.66: ..."
+    check "the summary lists $kind $host $port" \
+        grep -qE "^  $kind \[[a-z]+\] ${host//./\\.}(:| tcp/$port[ ,])" "$LW_WORK/watch.out"
+done <"$LW_WORK/alerts.want"
 
-# The rolling report's last text block before the summary: its alerts view has a row per alert
-# (AGO KIND SEVERITY HOST PORT ...).
 # The report's last text block before the summary: its alerts view has a row per alert. Which
 # columns a row keeps depends on the width, so the row is matched by its words.
 last_block=$(awk '/^=== /{ block = "" } /^pairwatch: br0/{ exit } { block = block $0 "\n" } END { printf "%s", block }' \
