@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Rewrites the golden outputs of one capture in captures/: for each of its lines in
 # captures/MANIFEST.tsv, runs the Release binary with that line's options and writes the view's
-# file: NAME.packets (--packets), NAME.flows.jsonl (--json -), NAME.report (--replay-speed: the
-# rolling report's text blocks, then the summary), NAME.summary (the final summary).
+# file: NAME.packets (--packets), NAME.flows.jsonl (--json -), NAME.alerts.jsonl (--alerts -),
+# NAME.report (--replay-speed: the rolling report's text blocks, then the summary), NAME.summary
+# (the final summary). It runs from the checkout: paths in the options are relative to it.
 #
 #   scripts/update-golden.sh NAME        NAME as in MANIFEST.tsv (lan-http.pcap), or captures/NAME
 #
@@ -57,6 +58,7 @@ view_of() {
     *" --packets "*) echo packets ;;
     *" --replay-speed "*) echo report ;;
     *" --json - "*) echo flows.jsonl ;;
+    *" --alerts - "*) echo alerts.jsonl ;;
     *) echo summary ;;
     esac
 }

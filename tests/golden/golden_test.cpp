@@ -19,7 +19,7 @@ namespace {
 struct GoldenCase {
     std::string capture;
     std::string options;
-    std::string view; // packets, flows.jsonl, report, summary
+    std::string view; // packets, flows.jsonl, alerts.jsonl, report, summary
 };
 
 void PrintTo(const GoldenCase& c, std::ostream* os) { *os << c.capture << " " << c.options; }
@@ -29,6 +29,7 @@ std::string view_of(const std::string& options) {
     if (padded.find(" --packets ") != std::string::npos) return "packets";
     if (padded.find(" --replay-speed ") != std::string::npos) return "report";
     if (padded.find(" --json - ") != std::string::npos) return "flows.jsonl";
+    if (padded.find(" --alerts - ") != std::string::npos) return "alerts.jsonl";
     return "summary";
 }
 
@@ -76,7 +77,9 @@ TEST_P(Golden, OutputEqualsTheCommittedFile) {
     std::istringstream words(c.options);
     for (std::string w; words >> w;) argv.push_back(w);
     ::setenv("TZ", "UTC", 1); // the report's title shows local time; golden files are in UTC
-    const CommandResult r = run_command(argv);
+    // From the checkout, as scripts/update-golden.sh runs it: a path in the options (--policy
+    // tests/e2e/lan-watch-policy.toml) is relative to it, and is printed as written.
+    const CommandResult r = run_command(argv, {}, source_dir());
     std::string got = r.out;
     if (r.exit_status != 0 || !r.err.empty()) {
         got += fmt::format("--- stderr (exit {})\n", r.exit_status);

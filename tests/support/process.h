@@ -13,8 +13,10 @@ struct CommandResult {
     std::string err;
 };
 
-/// Runs argv[0] (looked up in PATH) with `argv`, standard input from /dev/null or `input`.
-CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = {});
+/// Runs argv[0] (looked up in PATH) with `argv`, standard input from /dev/null or `input`, in
+/// `working_dir` (empty: this process's).
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = {},
+                          const std::string& working_dir = {});
 
 /// True when `program` is found in PATH.
 bool have_program(const std::string& program);
