@@ -106,9 +106,11 @@ pw_pid=$!
 wait_for grep -q "capturing on veth-srv" "$work/err3.txt" || { echo "FAIL: no third capture"; exit 1; }
 ip netns exec "$cli" python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"ping", ("10.99.0.1", 9999))'
 wait_for grep -Eq '^udp +10\.99\.0\.2:[0-9]+ +10\.99\.0\.1:9999 ' "$work/idle.txt" || true
-sleep 2.5
-# Its record is in the file already, before the run ends (a live capture flushes every second).
-if grep -q '"resp_p":9999,.*"end_reason":"idle"' "$work/idle.jsonl"; then
+# Its record reaches the file before the run ends (a live capture flushes every second), about
+# 2 s after the datagram; a loaded machine may take longer, hence a wait rather than a sleep.
+# Then a block drawn after the expiry, so the last block cannot predate it.
+if wait_for grep -q '"resp_p":9999,.*"end_reason":"idle"' "$work/idle.jsonl"; then
+    wait_for grep -Eq '^flows 0 active, [1-9][0-9]* total' "$work/idle.txt" || true
     echo "ok: the idle record reached --json while the capture runs"
 else
     echo "FAIL: no idle record in --json before the end:"; cat "$work/idle.jsonl"; fail=1
