@@ -13,9 +13,8 @@ namespace pairwatch::report {
 
 namespace {
 
-constexpr std::size_t kPortsPerProto = 65537; // every port, then the "unnamed" bucket
-constexpr std::size_t kUnnamed = 65536;
-constexpr std::int64_t kNoFlow = std::numeric_limits<std::int64_t>::min();
+constexpr std::size_t kPorts = 65536;
+constexpr std::uint64_t kUnseen = std::numeric_limits<std::uint64_t>::max();
 constexpr std::size_t kMaxServiceRows = 200;
 
 double seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
@@ -74,7 +73,21 @@ LiveReport::LiveReport(const flow::FlowTable& table, const services::ServiceRegi
                        const watch::ServerInventory* inventory, LiveReportOptions options,
                        const util::Waker* waker)
     : table_(table), registry_(registry), inventory_(inventory), options_(options), waker_(waker),
-      ended_services_(2 * kPortsPerProto) {
+      bucket_of_port_(2 * kPorts) {
+    // Buckets in (proto, port) order, each proto's "unnamed" after its ports, so the services
+    // view's ties come out in the same order on every run.
+    for (std::uint8_t p = 0; p < 2; ++p) {
+        const auto proto = p == 0 ? services::Proto::Tcp : services::Proto::Udp;
+        for (std::uint32_t port = 0; port < kPorts; ++port) {
+            if (!registry_.has_service(proto, static_cast<std::uint16_t>(port))) continue;
+            buckets_.push_back(Bucket{proto, true, static_cast<std::uint16_t>(port)});
+            bucket_of_port_[p * kPorts + port] = static_cast<std::uint32_t>(buckets_.size());
+        }
+        unnamed_bucket_[p] = buckets_.size();
+        buckets_.push_back(Bucket{proto, false, 0});
+    }
+    ended_services_.resize(buckets_.size());
+    services_bytes_before_.resize(buckets_.size());
     wall_prev_ = std::chrono::steady_clock::now();
     wall_next_ = wall_prev_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                   std::chrono::duration<double>(options_.interval_s));
@@ -117,38 +130,40 @@ void LiveReport::on_report_due(std::int64_t at_ns, bool final) {
 }
 
 std::size_t LiveReport::service_bucket(const flow::Flow& f) const {
-    const std::size_t base = f.is_tcp() ? 0 : kPortsPerProto;
-    const auto proto = f.is_tcp() ? services::Proto::Tcp : services::Proto::Udp;
+    const std::size_t p = f.is_tcp() ? 0 : 1;
     // As label_flow names it: the responder's port, else the originator's.
-    if (registry_.has_service(proto, f.resp_port())) return base + f.resp_port();
-    if (registry_.has_service(proto, f.orig_port())) return base + f.orig_port();
-    return base + kUnnamed;
+    if (const std::uint32_t b = bucket_of_port_[p * kPorts + f.resp_port()]; b != 0) return b - 1;
+    if (const std::uint32_t b = bucket_of_port_[p * kPorts + f.orig_port()]; b != 0) return b - 1;
+    return unnamed_bucket_[p];
 }
 
-std::uint64_t LiveReport::interval_bytes_of(std::uint32_t slot, const flow::Flow& f) const {
-    const std::uint64_t now = ip_bytes(f);
-    if (slot < seen_.size() && seen_[slot].first_ns == f.first_ns && seen_[slot].bytes <= now) {
-        return now - seen_[slot].bytes;
+std::uint64_t LiveReport::interval_bytes_of(std::uint32_t slot, std::uint64_t bytes) const {
+    if (slot < seen_bytes_.size() && seen_bytes_[slot] != kUnseen && seen_bytes_[slot] <= bytes) {
+        return bytes - seen_bytes_[slot];
     }
-    return now; // new since the last snapshot
+    return bytes; // new since the last snapshot
 }
 
 void LiveReport::on_flow_end(const flow::Flow& f, flow::EndReason /*why*/) {
     const std::uint32_t slot = table_.slot_of(f);
-    const std::uint64_t ib = interval_bytes_of(slot, f);
-    if (slot < seen_.size()) seen_[slot].first_ns = kNoFlow;
-    const std::size_t bucket = service_bucket(f);
-    Totals& t = ended_services_[bucket];
-    if (t.interval_bytes == 0 && ib > 0) touched_.push_back(bucket);
-    t.flows += 1;
-    t.packets += packets(f);
-    t.bytes += ip_bytes(f);
-    t.interval_bytes += ib;
-    Totals& c = ended_categories_[static_cast<std::size_t>(services::category_of(f.resp_port()))];
-    c.flows += 1;
-    c.packets += packets(f);
-    c.bytes += ip_bytes(f);
-    c.interval_bytes += ib;
+    if (slot / 64 >= ended_slots_.size()) ended_slots_.resize(slot / 64 + 1, 0);
+    ended_slots_[slot / 64] |= std::uint64_t{1} << (slot % 64);
+    const std::uint64_t pk = packets(f), bytes = ip_bytes(f);
+    for (Totals* t : {&ended_services_[service_bucket(f)],
+                      &ended_categories_[static_cast<std::size_t>(services::category_of(f.resp_port()))]}) {
+        t->flows += 1;
+        t->packets += pk;
+        t->bytes += bytes;
+    }
+}
+
+void LiveReport::forget_ended_slots() {
+    for (std::size_t w = 0; w < ended_slots_.size(); ++w) {
+        for (std::uint64_t bits = std::exchange(ended_slots_[w], 0); bits != 0; bits &= bits - 1) {
+            const std::size_t slot = w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits));
+            if (slot < seen_bytes_.size()) seen_bytes_[slot] = kUnseen;
+        }
+    }
 }
 
 Snapshot LiveReport::build(std::int64_t at_ns, bool final) {
@@ -180,22 +195,20 @@ Snapshot LiveReport::build(std::int64_t at_ns, bool final) {
     OpenServers open_servers;
     TopK<Candidate> by_bytes(options_.top), by_packets(options_.top), by_rate(options_.top),
         by_age(options_.top);
+    forget_ended_slots();
     const std::size_t slots = table_.slot_count();
-    if (seen_.size() < slots) {
-        seen_.resize(slots, Seen{kNoFlow, 0});
-    }
+    if (seen_bytes_.size() < slots) seen_bytes_.resize(slots, kUnseen);
     table_.for_each_slot([&](std::uint32_t slot, const flow::Flow& f) {
         const std::uint64_t bytes = ip_bytes(f);
         const std::uint64_t pk = packets(f);
-        const std::uint64_t ib = interval_bytes_of(slot, f);
-        seen_[slot] = Seen{f.first_ns, bytes};
+        const std::uint64_t ib = interval_bytes_of(slot, bytes);
+        seen_bytes_[slot] = bytes;
         for (Totals* t : {&services[service_bucket(f)],
                           &categories[static_cast<std::size_t>(services::category_of(f.resp_port()))]}) {
             t->flows += 1;
             t->active += 1;
             t->packets += pk;
             t->bytes += bytes;
-            t->interval_bytes += ib;
         }
         const Candidate c{&f, ib};
         by_bytes.offer(static_cast<double>(bytes), c);
@@ -239,21 +252,24 @@ Snapshot LiveReport::build(std::int64_t at_ns, bool final) {
     std::stable_sort(s.flows.begin(), s.flows.end(),
                      [](const FlowRow& a, const FlowRow& b) { return a.bytes > b.bytes; });
 
-    // Services and categories: everything seen, open or ended.
+    // Services and categories: everything seen, open or ended. Their bytes only grow, so
+    // the interval's are the growth since the last snapshot.
+    const auto interval_bytes = [](std::uint64_t now, std::uint64_t& before) {
+        return now - std::min(now, std::exchange(before, now));
+    };
     for (std::size_t b = 0; b < services.size(); ++b) {
         const Totals& t = services[b];
         if (t.flows == 0) continue;
         TotalsRow r;
         r.name = service_name(b);
-        r.proto = b < kPortsPerProto ? "tcp" : "udp";
-        if (b % kPortsPerProto != kUnnamed) {
-            r.category = services::category_of(static_cast<std::uint16_t>(b % kPortsPerProto));
-        }
+        const Bucket& key = buckets_[b];
+        r.proto = std::string(services::to_string(key.proto));
+        if (key.named) r.category = services::category_of(key.port);
         r.flows = t.flows;
         r.active = t.active;
         r.packets = t.packets;
         r.bytes = t.bytes;
-        r.rate_bps = static_cast<double>(t.interval_bytes) * per_s;
+        r.rate_bps = static_cast<double>(interval_bytes(t.bytes, services_bytes_before_[b])) * per_s;
         s.services.push_back(std::move(r));
     }
     std::stable_sort(s.services.begin(), s.services.end(), [](const TotalsRow& a, const TotalsRow& b) {
@@ -269,12 +285,9 @@ Snapshot LiveReport::build(std::int64_t at_ns, bool final) {
         r.active = categories[c].active;
         r.packets = categories[c].packets;
         r.bytes = categories[c].bytes;
-        r.rate_bps = static_cast<double>(categories[c].interval_bytes) * per_s;
+        r.rate_bps = static_cast<double>(interval_bytes(categories[c].bytes, categories_bytes_before_[c])) * per_s;
         s.categories.push_back(std::move(r));
     }
-    for (std::size_t b : touched_) ended_services_[b].interval_bytes = 0;
-    touched_.clear();
-    for (Totals& t : ended_categories_) t.interval_bytes = 0;
 
     if (inventory_ != nullptr) add_servers(s, open_servers);
     if (alerts_ != nullptr) {
@@ -287,10 +300,9 @@ Snapshot LiveReport::build(std::int64_t at_ns, bool final) {
 }
 
 std::string LiveReport::service_name(std::size_t bucket) const {
-    const std::size_t port = bucket % kPortsPerProto;
-    if (port == kUnnamed) return "-";
-    const auto proto = bucket < kPortsPerProto ? services::Proto::Tcp : services::Proto::Udp;
-    const auto service = registry_.lookup(proto, static_cast<std::uint16_t>(port));
+    const Bucket& key = buckets_[bucket];
+    if (!key.named) return "-";
+    const auto service = registry_.lookup(key.proto, key.port);
     return service ? std::string(service->name) : "-";
 }
 

@@ -65,12 +65,13 @@ public:
 
 private:
     struct Totals {
-        std::uint64_t flows = 0, active = 0, packets = 0, bytes = 0, interval_bytes = 0;
+        std::uint64_t flows = 0, active = 0, packets = 0, bytes = 0;
     };
-    /// A flow's place in the per-service arrays: (proto, port of its service), or the
-    /// proto's "unnamed" bucket.
+    /// A flow's service bucket: one per (proto, port) the registry names, then one "unnamed"
+    /// per proto. Dense, so the per-bucket arrays stay small enough for the cache.
     [[nodiscard]] std::size_t service_bucket(const flow::Flow& flow) const;
-    [[nodiscard]] std::uint64_t interval_bytes_of(std::uint32_t slot, const flow::Flow& flow) const;
+    [[nodiscard]] std::uint64_t interval_bytes_of(std::uint32_t slot, std::uint64_t bytes) const;
+    void forget_ended_slots();
     struct OpenServer {
         std::uint64_t active = 0, packets = 0, bytes_to = 0, bytes_from = 0;
     };
@@ -94,18 +95,27 @@ private:
     bool seen_packet_ = false;
     std::chrono::steady_clock::time_point wall_prev_, wall_next_;
 
+    // Services: [proto * 65536 + port] -> bucket + 1 (0: no name), and what each bucket is.
+    struct Bucket {
+        services::Proto proto;
+        bool named; // false: the proto's conversations whose ports have no name
+        std::uint16_t port;
+    };
+    std::vector<std::uint32_t> bucket_of_port_;
+    std::vector<Bucket> buckets_;
+    std::array<std::size_t, 2> unnamed_bucket_{};
     // Ended conversations, summed per service bucket and per category.
     std::vector<Totals> ended_services_;
-    std::vector<std::size_t> touched_; // buckets with interval bytes to clear
     std::array<Totals, 3> ended_categories_{};
-    // Per slot: the bytes a flow had at the last snapshot, and its first_ns to tell a slot's
-    // new occupant from the old one (INT64_MIN: nothing recorded).
-    // One array, not two: an ended flow's check costs one cache miss.
-    struct Seen {
-        std::int64_t first_ns;
-        std::uint64_t bytes;
-    };
-    std::vector<Seen> seen_;
+    // Bytes of every conversation so far (ended, and open ones as they were) at the last
+    // snapshot: a rate is the difference, so an ended flow needs no per-flow baseline.
+    std::vector<std::uint64_t> services_bytes_before_;
+    std::array<std::uint64_t, 3> categories_bytes_before_{};
+    // Per slot: the bytes its flow had at the last snapshot (kUnseen: a flow new since). A slot
+    // whose flow ended is only marked in a bitmap (small, so the end costs no cache miss) and
+    // forgotten at the next snapshot, whoever holds the slot by then.
+    std::vector<std::uint64_t> seen_bytes_;
+    std::vector<std::uint64_t> ended_slots_;
 
     std::mutex mutex_; // guards the queue only
     std::condition_variable space_;

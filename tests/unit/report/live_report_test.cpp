@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace pairwatch::test {
 namespace {
 
@@ -31,6 +33,15 @@ struct Rig {
     void feed(const decode::PacketInfo& p) {
         table.on_packet(p);
         live.on_packet(p);
+    }
+    /// A TCP conversation closed by FIN both ways: 5 packets of 40 B, from `t` to `t` + 4 ns.
+    void closed_conversation(std::int64_t t, Endpoint client, Endpoint server) {
+        using namespace decode::tcp_flag;
+        feed(tcp_packet(t, client, server, kSyn, 100, 0));
+        feed(tcp_packet(t + 1, server, client, kSyn | kAck, 500, 101));
+        feed(tcp_packet(t + 2, client, server, kAck | kFin, 101, 501));
+        feed(tcp_packet(t + 3, server, client, kAck | kFin, 501, 102));
+        feed(tcp_packet(t + 4, client, server, kAck, 102, 502));
     }
     std::vector<report::Snapshot> taken() {
         std::vector<report::Snapshot> out;
@@ -100,11 +111,7 @@ TEST(LiveReport, ServiceAndCategoryTotalsCountEndedAndOpenConversations) {
     // An HTTP conversation that closes (FIN both ways), then one that stays open.
     using namespace decode::tcp_flag;
     const Endpoint c{"192.0.2.1", 40000}, srv{"198.51.100.1", 80};
-    r.feed(tcp_packet(kT0 + 1, c, srv, kSyn, 100, 0));
-    r.feed(tcp_packet(kT0 + 2, srv, c, kSyn | kAck, 500, 101));
-    r.feed(tcp_packet(kT0 + 3, c, srv, kAck | kFin, 101, 501));
-    r.feed(tcp_packet(kT0 + 4, srv, c, kAck | kFin, 501, 102));
-    r.feed(tcp_packet(kT0 + 5, c, srv, kAck, 102, 502));
+    r.closed_conversation(kT0 + 1, c, srv);
     const Endpoint c2{"192.0.2.2", 40001}, c3{"192.0.2.3", 40002};
     r.feed(tcp_packet(kT0 + 6, c2, srv, kSyn, 100, 0)); // never answered
     // Past the linger and the attempt timer (5 s) both end; the reports still count them.
@@ -137,6 +144,43 @@ TEST(LiveReport, ServiceAndCategoryTotalsCountEndedAndOpenConversations) {
     EXPECT_EQ(last.servers[0].flows, 1U);
     EXPECT_EQ(last.servers[0].active, 0U);
     EXPECT_EQ(last.servers[0].packets, 5U);
+}
+
+TEST(LiveReport, AFlowInAnEndedFlowsSlotIsRatedOnItsOwnBytesAndTheEndedOneAddsNoMore) {
+    Rig r;
+    using namespace decode::tcp_flag;
+    const Endpoint c1{"192.0.2.1", 40000}, c2{"192.0.2.2", 40001}, srv{"198.51.100.1", 80};
+    const Endpoint dns_client{"192.0.2.9", 50000}, dns{"198.51.100.9", 53};
+    // A: a closed HTTP conversation of 5 packets (200 B), open (lingering) at the 1 s report.
+    r.closed_conversation(kT0 + 1, c1, srv);
+    r.feed(udp_packet(kT0 + kSecond + 1, dns_client, dns, 10));
+    auto s = r.taken();
+    ASSERT_EQ(s.size(), 1U);
+    ASSERT_EQ(s[0].services.at(0).name, "http");
+    EXPECT_DOUBLE_EQ(s[0].services[0].rate_bps, 200.0 * 8);
+    // At 10 s A has ended, and B takes its slot: 10 SYNs (400 B), more than A's 200 B, so a
+    // baseline left over from A would show as a rate of 200 B.
+    for (int i = 0; i < 10; ++i) r.feed(tcp_packet(kT0 + 10 * kSecond + i, c2, srv, kSyn, 100, 0));
+    EXPECT_EQ(r.table.slot_count(), 2U) << "B should reuse A's record";
+    r.feed(udp_packet(kT0 + 11 * kSecond + 1, dns_client, dns, 10));
+    s = r.taken();
+    ASSERT_FALSE(s.empty());
+    const report::Snapshot& last = s.back();
+    EXPECT_EQ(last.at_ns, kT0 + 11 * kSecond);
+    ASSERT_EQ(last.services.at(0).name, "http");
+    EXPECT_EQ(last.services[0].flows, 2U);
+    EXPECT_EQ(last.services[0].bytes, 600U);
+    EXPECT_DOUBLE_EQ(last.services[0].rate_bps, 400.0 * 8);
+    EXPECT_DOUBLE_EQ(last.categories[0].rate_bps, 400.0 * 8); // no DNS packet in [10 s, 11 s)
+    const auto b = std::find_if(last.flows.begin(), last.flows.end(),
+                                [](const report::FlowRow& f) { return f.orig == "192.0.2.2:40001"; });
+    ASSERT_NE(b, last.flows.end());
+    EXPECT_DOUBLE_EQ(b->rate_bps, 400.0 * 8);
+    // Between the reports at 1 s and 10 s nothing of A's was new: every block in between
+    // rated HTTP at 0.
+    for (std::size_t i = 0; i + 1 < s.size(); ++i) {
+        EXPECT_DOUBLE_EQ(s[i].services.at(0).rate_bps, 0) << "report at " << s[i].at_ns - kT0;
+    }
 }
 
 TEST(LiveReport, AQuietStretchOfAReplayGivesAFewBlocksNotOnePerSecond) {
