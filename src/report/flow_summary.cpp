@@ -1,6 +1,8 @@
 #include "pairwatch/report/flow_summary.h"
 
 #include "pairwatch/services/flow_label.h"
+#include "pairwatch/services/port_category.h"
+#include "pairwatch/services/proto.h"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -59,23 +61,24 @@ void FlowSummary::on_flow_end(const flow::Flow& f, flow::EndReason why) {
     const std::uint64_t packets = f.orig().packets + f.resp().packets;
     const std::uint64_t bytes = f.orig().ip_bytes + f.resp().ip_bytes;
     const services::FlowLabel label = services::label_flow(f, registry_);
-    const std::string proto = f.is_tcp() ? "tcp" : "udp";
-    const std::string service = label.service ? std::string(label.service->name)
-                                              : fmt::format("{}/{}", f.resp_port(), proto);
-    const std::string state(flow::to_string(f.tcp.conn_state(
-        f.orig_side(), f.is_tcp(), f.orig().payload_bytes, f.resp().payload_bytes)));
+    const flow::ConnState state = f.tcp.conn_state(f.orig_side(), f.is_tcp(), f.orig().payload_bytes,
+                                                   f.resp().payload_bytes);
+    const bool named = label.service.has_value();
+    const std::uint16_t port = label.source == services::LabelSource::OrigPort ? f.orig_port() : f.resp_port();
     add(totals_, packets, bytes);
-    add(by_service_[service], packets, bytes);
-    add(by_category_[std::string(services::to_string(label.category))], packets, bytes);
-    add(by_state_[fmt::format("{} {}", proto, state)], packets, bytes);
-    ++by_end_[std::string(flow::to_string(why))];
+    add(by_service_[std::uint32_t{f.key.proto} << 17 | std::uint32_t{named} << 16 | port], packets, bytes);
+    add(by_category_[static_cast<std::size_t>(label.category)], packets, bytes);
+    add(by_state_[f.is_tcp() ? 0 : 1][static_cast<std::size_t>(state)], packets, bytes);
+    ++by_end_[static_cast<std::size_t>(why)];
 
     if (top_ == 0) return;
     if (top_conversations_.size() == top_ && bytes <= top_conversations_.front().bytes) return;
+    const std::string_view proto = f.is_tcp() ? "tcp" : "udp";
+    const std::string service = named ? std::string(label.service->name) : fmt::format("{}/{}", port, proto);
     Conversation c{bytes, fmt::format("{:<3} {:>22} > {:<22} {:<12} {:<6} {:>8} {:>12}", proto,
                                       decode::format_endpoint(f.orig_addr(), f.orig_port(), f.ip_version()),
                                       decode::format_endpoint(f.resp_addr(), f.resp_port(), f.ip_version()),
-                                      service, state, packets, bytes)};
+                                      service, flow::to_string(state), packets, bytes)};
     if (top_conversations_.size() == top_) {
         std::pop_heap(top_conversations_.begin(), top_conversations_.end(), heap_order);
         top_conversations_.pop_back();
@@ -84,17 +87,63 @@ void FlowSummary::on_flow_end(const flow::Flow& f, flow::EndReason why) {
     std::push_heap(top_conversations_.begin(), top_conversations_.end(), heap_order);
 }
 
+std::map<std::string, Totals> FlowSummary::by_service() const {
+    std::map<std::string, Totals> out;
+    for (const auto& [key, t] : by_service_) {
+        const auto proto = static_cast<services::Proto>(key >> 17);
+        const auto port = static_cast<std::uint16_t>(key & 0xFFFF);
+        const auto service = (key >> 16 & 1) != 0 ? registry_.lookup(proto, port) : std::nullopt;
+        // Services of one name on several ports (http on tcp/80 and udp/80) share a row.
+        Totals& row = out[service ? std::string(service->name)
+                                  : fmt::format("{}/{}", port, services::to_string(proto))];
+        row.flows += t.flows;
+        row.packets += t.packets;
+        row.bytes += t.bytes;
+    }
+    return out;
+}
+
+std::map<std::string, Totals> FlowSummary::by_category() const {
+    std::map<std::string, Totals> out;
+    for (std::size_t c = 0; c < by_category_.size(); ++c) {
+        if (by_category_[c].flows == 0) continue;
+        out[std::string(services::to_string(static_cast<services::PortCategory>(c)))] = by_category_[c];
+    }
+    return out;
+}
+
+std::map<std::string, Totals> FlowSummary::by_conn_state() const {
+    std::map<std::string, Totals> out;
+    for (std::size_t p = 0; p < by_state_.size(); ++p) {
+        for (std::size_t st = 0; st < kStates; ++st) {
+            if (by_state_[p][st].flows == 0) continue;
+            out[fmt::format("{} {}", p == 0 ? "tcp" : "udp",
+                            flow::to_string(static_cast<flow::ConnState>(st)))] = by_state_[p][st];
+        }
+    }
+    return out;
+}
+
+std::map<std::string, std::uint64_t> FlowSummary::by_end_reason() const {
+    std::map<std::string, std::uint64_t> out;
+    for (std::size_t r = 0; r < by_end_.size(); ++r) {
+        if (by_end_[r] != 0) out[std::string(flow::to_string(static_cast<flow::EndReason>(r)))] = by_end_[r];
+    }
+    return out;
+}
+
 std::string FlowSummary::text() const {
     std::string out = fmt::format("flows: {} conversations, {} packets, {} IP bytes\n",
                                   totals_.flows, totals_.packets, totals_.bytes);
     out += "ended:";
-    for (const auto& [why, n] : by_end_) out += fmt::format(" {} {},", why, n);
-    if (by_end_.empty()) out += " none";
+    const auto ended = by_end_reason();
+    for (const auto& [why, n] : ended) out += fmt::format(" {} {},", why, n);
+    if (ended.empty()) out += " none";
     else out.pop_back();
     out += '\n';
-    out += table("by service", by_service_, totals_);
-    out += table("by port category", by_category_, totals_);
-    out += table("by conn_state", by_state_, totals_);
+    out += table("by service", by_service(), totals_);
+    out += table("by port category", by_category(), totals_);
+    out += table("by conn_state", by_conn_state(), totals_);
     std::vector<Conversation> top = top_conversations_;
     std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) {
         return a.bytes != b.bytes ? a.bytes > b.bytes : a.line < b.line;

@@ -3,9 +3,14 @@
 // the table itself is never walked for it.
 #pragma once
 
+#include "pairwatch/flow/flow.h"
 #include "pairwatch/flow/flow_sink.h"
+#include "pairwatch/flow/tcp_tracker.h"
 #include "pairwatch/services/service_registry.h"
 
+#include <absl/container/flat_hash_map.h>
+
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -34,21 +39,26 @@ public:
     [[nodiscard]] std::string text() const;
 
     [[nodiscard]] const Totals& totals() const { return totals_; }
-    [[nodiscard]] const std::map<std::string, Totals>& by_service() const { return by_service_; }
-    [[nodiscard]] const std::map<std::string, Totals>& by_category() const { return by_category_; }
-    [[nodiscard]] const std::map<std::string, Totals>& by_conn_state() const { return by_state_; }
-    [[nodiscard]] const std::map<std::string, std::uint64_t>& by_end_reason() const {
-        return by_end_;
-    }
+    /// By name: "http", or "PORT/PROTO" for a responder port without one.
+    [[nodiscard]] std::map<std::string, Totals> by_service() const;
+    [[nodiscard]] std::map<std::string, Totals> by_category() const;
+    /// "tcp SF", "udp S0", ...
+    [[nodiscard]] std::map<std::string, Totals> by_conn_state() const;
+    [[nodiscard]] std::map<std::string, std::uint64_t> by_end_reason() const;
 
 private:
+    // Counted under numbers as flows end, named only when the summary is written: a flow's end
+    // must not cost a string or a map search (a busy link ends a million flows a minute).
+    static constexpr std::size_t kStates = static_cast<std::size_t>(flow::ConnState::OTH) + 1;
+    static constexpr std::size_t kEndReasons = static_cast<std::size_t>(flow::EndReason::Reused) + 1;
     const services::ServiceRegistry& registry_;
     std::size_t top_;
     Totals totals_;
-    std::map<std::string, Totals> by_service_;
-    std::map<std::string, Totals> by_category_;
-    std::map<std::string, Totals> by_state_;
-    std::map<std::string, std::uint64_t> by_end_;
+    // Key: proto (6 or 17) << 17 | named << 16 | port (the naming port, else the responder's).
+    absl::flat_hash_map<std::uint32_t, Totals> by_service_;
+    std::array<Totals, 3> by_category_{};
+    std::array<std::array<Totals, kStates>, 2> by_state_{}; // [udp?][state]
+    std::array<std::uint64_t, kEndReasons> by_end_{};
     std::vector<Conversation> top_conversations_; // a min-heap on bytes, at most top_ long
 };
 
