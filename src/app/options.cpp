@@ -1,4 +1,5 @@
 #include "pairwatch/app/config.h"
+#include "pairwatch/app/privileges.h"
 
 #include "pairwatch/export/metrics.h"
 
@@ -264,6 +265,7 @@ Config parse_options(int argc, char** argv) {
             c.filter = optarg;
             break;
         case 'Z':
+            if (!user_exists(optarg)) throw UsageError(fmt::format("-Z {}: no such user", optarg));
             c.drop_to_user = optarg;
             break;
         case 'q':

@@ -12,6 +12,13 @@
 
 namespace pairwatch::app {
 
+bool user_exists(const std::string& name) {
+    std::vector<char> buffer(16384);
+    passwd pw{};
+    passwd* found = nullptr;
+    return getpwnam_r(name.c_str(), &pw, buffer.data(), buffer.size(), &found) == 0 && found != nullptr;
+}
+
 std::string drop_privileges(const std::optional<std::string>& user) {
     if (geteuid() != 0) {
         if (user && *user != "root") {

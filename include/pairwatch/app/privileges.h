@@ -11,4 +11,8 @@ namespace pairwatch::app {
 /// Returns the user now in effect, for the log.
 std::string drop_privileges(const std::optional<std::string>& user);
 
+/// True when the user database knows `name`: -Z is checked when the options are read, so a
+/// mistyped user is a usage error before any capture starts.
+bool user_exists(const std::string& name);
+
 } // namespace pairwatch::app

@@ -44,12 +44,12 @@ TEST(Options, TrailingWordsAreTheFilterWhereverOptionsStand) {
 }
 
 TEST(Options, LiveCaptureSettings) {
-    const Config c = parse({"-i", "eth0", "-s", "128", "-p", "-B", "4096", "-Z", "pw", "-f", "udp"});
+    const Config c = parse({"-i", "eth0", "-s", "128", "-p", "-B", "4096", "-Z", "nobody", "-f", "udp"});
     EXPECT_EQ(c.interface, "eth0");
     EXPECT_EQ(c.snaplen, 128);
     EXPECT_FALSE(c.promiscuous);
     EXPECT_EQ(c.buffer_kib, 4096);
-    EXPECT_EQ(c.drop_to_user, "pw");
+    EXPECT_EQ(c.drop_to_user, "nobody");
     EXPECT_EQ(c.filter, "udp");
     EXPECT_FALSE(c.demo);
 }
@@ -73,6 +73,7 @@ TEST(Options, PayloadInspectionIsOnUnlessNoDpi) {
 TEST(Options, BadValuesNameTheOption) {
     EXPECT_EQ(usage_error({"--max-flows", "0"}), "--max-flows: '0' is not a whole number from 1 to 100000000");
     EXPECT_EQ(usage_error({"-s", "300000"}), "-s: '300000' is not a whole number from 64 to 262144");
+    EXPECT_EQ(usage_error({"-Z", "no-such-user-here"}), "-Z no-such-user-here: no such user");
     EXPECT_EQ(usage_error({"--udp-timeout", "-1"}),
               "--udp-timeout: '-1' is not a number of seconds from 0.001 to 604800");
     EXPECT_EQ(usage_error({"--hash-seed", "x"}), "--hash-seed: 'x' is not a whole number");
