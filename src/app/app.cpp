@@ -140,21 +140,30 @@ std::string format_alerts(const watch::AlertEngine& engine) {
     return out;
 }
 
-/// A live capture's records reach their files within a second, so `tail -f flows.jsonl` follows
-/// the link; a file read keeps the big buffered writes.
-class LiveFlush final : public decode::PacketConsumer {
+/// The output files' upkeep, on the flow thread that writes them. A live capture's records reach
+/// their files within a second, so `tail -f flows.jsonl` follows the link (a file read keeps
+/// the big buffered writes); SIGHUP reopens every file, for logrotate.
+class OutputUpkeep final : public decode::PacketConsumer {
 public:
-    explicit LiveFlush(const FileOutputs& outputs) : outputs_(outputs) {}
+    OutputUpkeep(const FileOutputs& outputs, exporter::AlertWriter* alerts, bool live)
+        : outputs_(outputs), alerts_(alerts), live_(live) {}
     void on_packet(const decode::PacketInfo& /*packet*/) override {}
     void on_batch_end() override {
+        if (!live_) return;
         const auto now = std::chrono::steady_clock::now();
         if (now < next_) return;
         next_ = now + std::chrono::seconds(1);
         for (const auto& s : outputs_.sinks) s->flush();
     }
+    void on_reopen() override {
+        for (const auto& s : outputs_.sinks) s->reopen();
+        if (alerts_ != nullptr) alerts_->reopen();
+    }
 
 private:
     const FileOutputs& outputs_;
+    exporter::AlertWriter* alerts_;
+    bool live_;
     std::chrono::steady_clock::time_point next_{};
 };
 
@@ -328,8 +337,8 @@ int run(const Config& config) {
         });
         consumers.push_back(detector.get()); // right after the table: it reads the packet's slot
     }
-    LiveFlush live_flush(outputs);
-    if (info.live && !outputs.sinks.empty()) consumers.push_back(&live_flush);
+    OutputUpkeep upkeep(outputs, alert_writer.get(), info.live);
+    if (!outputs.sinks.empty() || alert_writer) consumers.push_back(&upkeep);
     if (ipfix) consumers.push_back(ipfix.get()); // its clock: holds, template refresh, TCP
     std::unique_ptr<exporter::MetricsCollector> metrics;
     if (metrics_server) {
@@ -381,6 +390,8 @@ int run(const Config& config) {
     }
     PipelineOptions pipeline_options;
     pipeline_options.replay_speed = config.replay_speed;
+    // On a terminal, SIGHUP is the terminal going away; without one (a service), logrotate.
+    pipeline_options.hangup_stops = ::isatty(STDIN_FILENO) != 0 || ::isatty(STDOUT_FILENO) != 0;
     Pipeline pipeline(std::move(source), consumers, pipeline_options);
     running.store(&pipeline);
     if (live) live->set_waker(&pipeline.waker());

@@ -42,8 +42,8 @@ std::int64_t realtime_ns() {
         .count();
 }
 
-/// The stop signals, and SIGWINCH for the console view, taken through a signalfd so nothing
-/// runs in a handler in the middle of a packet; the threads inherit the blocked mask.
+/// The stop signals, SIGWINCH for the console view and SIGHUP, taken through a signalfd so
+/// nothing runs in a handler in the middle of a packet; the threads inherit the blocked mask.
 class SignalChannel {
 public:
     SignalChannel() {
@@ -51,6 +51,7 @@ public:
         sigaddset(&set_, SIGINT);
         sigaddset(&set_, SIGTERM);
         sigaddset(&set_, SIGWINCH);
+        sigaddset(&set_, SIGHUP);
         pthread_sigmask(SIG_BLOCK, &set_, &old_mask_);
         fd_ = signalfd(-1, &set_, SFD_NONBLOCK | SFD_CLOEXEC);
     }
@@ -83,6 +84,7 @@ struct Pipeline::Shared {
     BatchQueue free;
     std::atomic<bool> stop{false};
     std::atomic<bool> decode_done{false};
+    std::atomic<bool> reopen{false}; // SIGHUP seen, for the flow thread to act on
     std::atomic<std::uint64_t> frames{0};
     std::atomic<std::uint64_t> position{0};
     mutable std::mutex result_mutex; // guards the capture thread's counters and warning
@@ -94,7 +96,7 @@ Pipeline::Pipeline(std::unique_ptr<capture::PacketSource> source,
                    std::vector<decode::PacketConsumer*> consumers, PipelineOptions options)
     : source_(std::move(source)), consumers_(std::move(consumers)),
       decoder_(source_->info().dlt, options.decoder),
-      replay_speed_(source_->info().live ? 0 : options.replay_speed),
+      replay_speed_(source_->info().live ? 0 : options.replay_speed), hangup_stops_(options.hangup_stops),
       shared_(std::make_unique<Shared>()) {
     for (auto& b : shared_->batches) shared_->free.push(&b);
 }
@@ -194,6 +196,9 @@ void Pipeline::decode_loop() {
             for (auto* c : consumers_) c->on_clock(clock);
         }
         for (auto* c : consumers_) c->on_batch_end();
+        if (s.reopen.exchange(false)) {
+            for (auto* c : consumers_) c->on_reopen();
+        }
         (*batch)->clear();
         s.free.push(*batch);
         if (!stopping) {
@@ -240,6 +245,8 @@ RunResult Pipeline::run(RunHooks* hooks) {
             while (const int sig = signals.take()) {
                 if (sig == SIGWINCH) {
                     h.on_resize();
+                } else if (sig == SIGHUP && !hangup_stops_) {
+                    s.reopen.store(true);
                 } else {
                     result.interrupted = true;
                     request_stop();

@@ -50,6 +50,10 @@ CsvWriter::CsvWriter(std::unique_ptr<OutputFile> out, const services::ServiceReg
     this->out().write(csv_header());
 }
 
+void CsvWriter::reopen() {
+    if (out().reopen() && out().empty_on_disk()) out().write(csv_header());
+}
+
 void CsvWriter::on_flow_end(const flow::Flow& flow, flow::EndReason why) {
     const std::string_view app = apps_ != nullptr ? apps_->app_of(flow) : std::string_view{};
     out().write(flow_to_csv(flow, why, registry_, uid_seed_, app));

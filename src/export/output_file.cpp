@@ -1,5 +1,7 @@
 #include "pairwatch/export/output_file.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
@@ -47,6 +49,27 @@ void OutputFile::flush() {
         if (short_write) return fail(errno);
     }
     if (std::fflush(file_) != 0) fail(errno);
+}
+
+bool OutputFile::reopen() {
+    if (file_ == nullptr || file_ == stdout) return false;
+    flush();
+    std::FILE* next = std::fopen(path_.c_str(), "a");
+    if (next == nullptr) {
+        spdlog::error("{}: cannot reopen: {}; still writing to the file opened before", name_,
+                      std::strerror(errno));
+        return false;
+    }
+    std::fclose(file_);
+    file_ = next;
+    spdlog::info("{}: reopened", name_);
+    return true;
+}
+
+bool OutputFile::empty_on_disk() const {
+    struct stat st{};
+    return file_ != nullptr && file_ != stdout && ::fstat(fileno(file_), &st) == 0 && st.st_size == 0 &&
+           buffer_.empty();
 }
 
 void OutputFile::fail(int err) {

@@ -180,6 +180,12 @@ void ZeekConnWriter::on_flow_end(const flow::Flow& flow, flow::EndReason /*why*/
     out().write(line);
 }
 
+void ZeekConnWriter::reopen() {
+    out().write(fmt::format("#close\t{}\n", zeek_log_time(clock_())));
+    out().reopen();
+    out().write(zeek_conn_header(clock_()));
+}
+
 void ZeekConnWriter::on_finish() {
     if (!closed_) {
         closed_ = true;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Live capture end to end: pairwatch -i on a veth in a network namespace while curl fetches a
 # page from a real HTTP server across it; --packets must show the TCP handshake, and SIGINT
-# must end the run cleanly with the counters printed.
+# must end the run cleanly with the counters printed; SIGHUP reopens the output files, and the
+# capture runs as nobody once the handle is open.
 set -euo pipefail
 PAIRWATCH=${1:?usage: live_capture_test.sh PAIRWATCH_BINARY}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -130,4 +131,54 @@ if grep -Eq '^flows 0 active, [1-9][0-9]* total' <<<"$last_block"; then
 else
     echo "FAIL: the last block still has it open:"; echo "$last_block"; fail=1
 fi
+
+# SIGHUP reopens the output files (logrotate moved them), and the capture runs as nobody with
+# nobody's groups only. The new files are made after the drop: nobody must be able to write there.
+logs="$work/logs"
+mkdir -p "$logs"
+chmod 1777 "$logs"
+ip netns exec "$srv" "$PAIRWATCH" -i veth-srv -q --linger 0.2 --json "$logs/flows.jsonl" \
+    --csv "$logs/flows.csv" --zeek-conn "$logs/conn.log" 2>"$work/err4.txt" &
+pw_pid=$!
+wait_for grep -q "capturing on veth-srv" "$work/err4.txt" || { echo "FAIL: no fourth capture"; exit 1; }
+want_ids="$(id -u nobody) $(id -u nobody) $(id -u nobody) $(id -u nobody)"
+got_uids=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$pw_pid/status")
+want_gids="$(id -g nobody) $(id -g nobody) $(id -g nobody) $(id -g nobody)"
+got_gids=$(awk '/^Gid:/ { print $2, $3, $4, $5 }' "/proc/$pw_pid/status")
+got_groups=$(awk '/^Groups:/ { $1 = ""; print }' "/proc/$pw_pid/status" | tr ' ' '\n' | sed '/^$/d' | sort -n | xargs)
+want_groups=$(id -G nobody | tr ' ' '\n' | sort -n | xargs)
+if [[ $got_uids == "$want_ids" && $got_gids == "$want_gids" && $got_groups == "$want_groups" ]]; then
+    echo "ok: running as nobody (uid $got_uids, gid $got_gids, groups $got_groups)"
+else
+    echo "FAIL: after the drop: uids '$got_uids' (want '$want_ids'), gids '$got_gids' (want '$want_gids'), groups '$got_groups' (want '$want_groups')"
+    fail=1
+fi
+ip netns exec "$cli" curl -s --max-time 5 -o /dev/null http://10.99.0.1:8080/index.html
+wait_for grep -q '"resp_p":8080' "$logs/flows.jsonl" || { echo "FAIL: no first record"; cat "$work/err4.txt"; exit 1; }
+for f in flows.jsonl flows.csv conn.log; do mv "$logs/$f" "$logs/$f.1"; done
+kill -HUP "$pw_pid"
+wait_for test -f "$logs/flows.jsonl" -a -f "$logs/flows.csv" -a -f "$logs/conn.log" ||
+    { echo "FAIL: SIGHUP made no new files"; cat "$work/err4.txt"; exit 1; }
+ip netns exec "$cli" curl -s --max-time 5 -o /dev/null http://10.99.0.1:8080/index.html
+wait_for grep -q '"resp_p":8080' "$logs/flows.jsonl" || true
+kill -INT "$pw_pid"
+status=0
+wait "$pw_pid" || status=$?
+pw_pid=
+echo "--- stderr"; cat "$work/err4.txt"
+[[ $status -eq 0 ]] || { echo "FAIL: exit status $status after SIGHUP and SIGINT"; fail=1; }
+check() {
+    if eval "$1"; then echo "ok: $2"; else echo "FAIL: $2"; fail=1; fi
+}
+check '[[ $(grep -c "\"resp_p\":8080" "$logs/flows.jsonl.1") -eq 1 ]]' "the first conversation in the moved JSON file"
+check '[[ $(grep -c "\"resp_p\":8080" "$logs/flows.jsonl") -eq 1 ]]' "the second in the new one"
+check '[[ $(head -1 "$logs/flows.csv") == $(head -1 "$logs/flows.csv.1") && $(head -1 "$logs/flows.csv") == uid,* ]]' \
+    "the new CSV file starts with the header row"
+check '[[ $(grep -c ",8080," "$logs/flows.csv.1") -eq 1 && $(grep -c ",8080," "$logs/flows.csv") -eq 1 ]]' \
+    "one CSV row in each"
+check '[[ $(tail -1 "$logs/conn.log.1") == "#close"* && $(head -1 "$logs/conn.log") == "#separator"* ]]' \
+    "the moved conn.log ends with #close, the new one starts with its header"
+check '[[ $(tail -1 "$logs/conn.log") == "#close"* && $(grep -c "	8080	" "$logs/conn.log") -eq 1 ]]' \
+    "the new conn.log has the second conversation and its own #close"
+check '[[ $(grep -c ": reopened" "$work/err4.txt") -eq 3 ]]' "one 'reopened' line per output"
 exit $fail

@@ -46,6 +46,9 @@ public:
 struct PipelineOptions {
     decode::DecoderOptions decoder;
     double replay_speed = 0; // > 0: a file's frames are handed over at their capture time / speed
+    /// SIGHUP: false, the consumers reopen their files (a daemon's logrotate); true, the
+    /// terminal hung up and the run ends as on SIGTERM.
+    bool hangup_stops = false;
 };
 
 /// How far a file has been read, for the progress line.
@@ -83,6 +86,7 @@ private:
     std::vector<decode::PacketConsumer*> consumers_;
     decode::Decoder decoder_;
     double replay_speed_;
+    bool hangup_stops_;
     util::Waker waker_;
     std::unique_ptr<Shared> shared_;
 };

@@ -20,6 +20,8 @@ public:
     virtual void on_clock(std::int64_t /*now_ns*/) {}
     /// After the last packet: flush what is buffered.
     virtual void on_end() {}
+    /// SIGHUP: reopen output files (logrotate). On the same thread as on_packet, between batches.
+    virtual void on_reopen() {}
     /// True once the consumer cannot take more (its output closed): the capture stops.
     [[nodiscard]] virtual bool wants_stop() const { return false; }
 };

@@ -18,6 +18,7 @@ public:
     explicit AlertWriter(std::unique_ptr<OutputFile> out) : out_(std::move(out)) {}
     void on_alert(const watch::Alert& alert) override;
     [[nodiscard]] const OutputFile& output() const { return *out_; }
+    void reopen() { out_->reopen(); }
 
 private:
     std::unique_ptr<OutputFile> out_;

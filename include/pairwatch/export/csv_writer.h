@@ -34,6 +34,8 @@ public:
     CsvWriter(std::unique_ptr<OutputFile> out, const services::ServiceRegistry& registry,
               std::uint64_t uid_seed, const flow::AppLookup* apps = nullptr);
     void on_flow_end(const flow::Flow& flow, flow::EndReason why) override;
+    /// A new file gets the header row; appending to the same file again does not.
+    void reopen() override;
 
 private:
     const services::ServiceRegistry& registry_;

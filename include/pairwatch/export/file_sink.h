@@ -16,6 +16,9 @@ public:
     void on_finish() override { out_->flush(); }
     /// Writes out what is buffered (a live capture does it every second, for `tail -f`).
     void flush() { out_->flush(); }
+    /// SIGHUP: the file again (see OutputFile::reopen); a format with a header starts the new
+    /// file with one.
+    virtual void reopen() { out_->reopen(); }
     [[nodiscard]] const OutputFile& output() const { return *out_; }
 
 protected:

@@ -19,6 +19,13 @@ public:
 
     void write(std::string_view bytes);
     void flush();
+    /// SIGHUP, after logrotate moved the file: writes out what is buffered, then opens `path`
+    /// again for appending (a new file if it was moved). True when the new file is in use;
+    /// false for standard output, or when it cannot be opened (said once in the log: the
+    /// records keep going to the file opened before, so nothing is lost).
+    bool reopen();
+    /// True when the file holds nothing yet (a header belongs at its top).
+    [[nodiscard]] bool empty_on_disk() const;
 
     [[nodiscard]] const std::string& path() const { return path_; }
     /// True once a write failed; the first failure was logged with the path.

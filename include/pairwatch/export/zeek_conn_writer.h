@@ -67,6 +67,9 @@ public:
     void on_flow_end(const flow::Flow& flow, flow::EndReason why) override;
     /// Writes #close (once: a later call only flushes), then flushes.
     void on_finish() override;
+    /// As Zeek rotates a log: #close ends the old one, a new header (#open now) starts the next,
+    /// in the new file, or after the #close when the file could not be opened again.
+    void reopen() override;
 
     static std::time_t wall_clock() { return std::time(nullptr); }
 

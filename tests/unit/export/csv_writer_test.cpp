@@ -126,6 +126,26 @@ TEST(CsvWriter, WritesHeaderThenOneRowPerFlow) {
                                      flow_to_csv(f, EndReason::Idle, default_registry(), 3));
 }
 
+TEST(CsvWriter, AReopenedNewFileStartsWithTheHeaderAndTheSameFileDoesNot) {
+    TempPath file("csv-reopen");
+    const std::string moved = file.str() + ".1";
+    const Flow f = http_flow();
+    {
+        CsvWriter writer(std::make_unique<OutputFile>(file.str(), "--csv"), default_registry(), 3);
+        writer.on_flow_end(f, EndReason::Fin);
+        std::filesystem::rename(file.str(), moved);
+        writer.reopen();
+        writer.on_flow_end(f, EndReason::Idle);
+        writer.reopen(); // not moved: appended to, no second header
+        writer.on_flow_end(f, EndReason::Rst);
+        writer.on_finish();
+    }
+    EXPECT_EQ(slurp(moved), csv_header() + flow_to_csv(f, EndReason::Fin, default_registry(), 3));
+    EXPECT_EQ(slurp(file.str()), csv_header() + flow_to_csv(f, EndReason::Idle, default_registry(), 3) +
+                                     flow_to_csv(f, EndReason::Rst, default_registry(), 3));
+    std::filesystem::remove(moved);
+}
+
 TEST(CsvWriter, WithoutFlowsTheHeaderAlone) {
     TempPath file("csv-empty");
     {

@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -34,6 +35,13 @@ private:
     std::shared_ptr<spdlog::logger> previous_;
     std::ostringstream text_;
 };
+
+std::string contents(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
 
 } // namespace
 
@@ -89,4 +97,52 @@ TEST(OutputFile, StandardOutputByDash) {
     EXPECT_TRUE(out.is_stdout());
     EXPECT_EQ(out.path(), "-");
     EXPECT_FALSE(out.failed());
+}
+
+TEST(OutputFile, ReopenAfterAMoveWritesOnInANewFileAndLosesNothing) {
+    const auto dir = std::filesystem::temp_directory_path() / ("pairwatch-reopen-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const std::string path = (dir / "flows.jsonl").string();
+    const CapturedLog log;
+    {
+        OutputFile out(path, "--json");
+        out.write("one\n"); // still buffered when logrotate moves the file
+        std::filesystem::rename(path, path + ".1");
+        ASSERT_TRUE(out.reopen());
+        EXPECT_TRUE(out.empty_on_disk());
+        out.write("two\n");
+        // Not moved this time: the same file again, appended to.
+        ASSERT_TRUE(out.reopen());
+        EXPECT_FALSE(out.empty_on_disk());
+        out.write("three\n");
+    }
+    EXPECT_EQ(contents(path + ".1"), "one\n");
+    EXPECT_EQ(contents(path), "two\nthree\n");
+    EXPECT_EQ(log.text(), "info: --json " + path + ": reopened\ninfo: --json " + path + ": reopened\n");
+    std::filesystem::remove_all(dir);
+}
+
+TEST(OutputFile, AReopenThatFailsKeepsWritingTheOpenFile) {
+    const auto dir = std::filesystem::temp_directory_path() / ("pairwatch-reopen-fail-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const std::string path = (dir / "conn.log").string();
+    const CapturedLog log;
+    OutputFile out(path, "--zeek-conn");
+    out.write("kept\n");
+    std::filesystem::rename(path, (dir.parent_path() / ("pairwatch-reopen-moved-" + std::to_string(::getpid()))).string());
+    std::filesystem::remove(dir); // the directory is gone: nowhere to open the file again
+    EXPECT_FALSE(out.reopen());
+    out.write("still kept\n");
+    out.flush();
+    EXPECT_FALSE(out.failed());
+    EXPECT_EQ(log.text(), "error: --zeek-conn " + path +
+                              ": cannot reopen: No such file or directory; still writing to the file opened before\n");
+    const std::string moved = (dir.parent_path() / ("pairwatch-reopen-moved-" + std::to_string(::getpid()))).string();
+    EXPECT_EQ(contents(moved), "kept\nstill kept\n");
+    std::filesystem::remove(moved);
+}
+
+TEST(OutputFile, StandardOutputIsNotReopened) {
+    OutputFile out("-");
+    EXPECT_FALSE(out.reopen());
 }

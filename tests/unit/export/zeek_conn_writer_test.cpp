@@ -238,6 +238,28 @@ TEST(ZeekConnWriter, WritesHeaderRowsAndCloseOnce) {
     }
 }
 
+TEST(ZeekConnWriter, AReopenClosesTheOldLogAndOpensTheNextAsZeekRotates) {
+    const UtcTimeZone utc;
+    TempPath file("zeek-reopen");
+    const std::string moved = file.str() + ".1";
+    const Flow f = http_flow();
+    {
+        ZeekConnWriter writer(std::make_unique<OutputFile>(file.str(), "--zeek-conn"),
+                              default_registry(), 7, CidrList{}, &fixed_clock);
+        writer.on_flow_end(f, EndReason::Fin);
+        std::filesystem::rename(file.str(), moved);
+        writer.reopen();
+        writer.on_flow_end(f, EndReason::Idle);
+        writer.on_finish();
+    }
+    std::string header = kHeaderAtEpoch;
+    header.replace(header.find("1970-01-01-00-00-00"), 19, "2023-11-14-22-13-20");
+    const std::string close = "#close\t2023-11-14-22-13-20\n";
+    EXPECT_EQ(slurp(moved), header + row(f) + "\n" + close);
+    EXPECT_EQ(slurp(file.str()), header + row(f) + "\n" + close);
+    std::filesystem::remove(moved);
+}
+
 TEST(ZeekConnWriter, WithoutFlowsStillAWholeLog) {
     const UtcTimeZone utc;
     TempPath file("zeek-empty");
