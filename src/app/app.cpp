@@ -60,26 +60,6 @@ int list_interfaces() {
 }
 
 /// Hands each ended flow to every sink in turn.
-class FanOut final : public flow::FlowSink {
-public:
-    void add(flow::FlowSink* sink) { sinks_.push_back(sink); }
-    void on_flow_end(const flow::Flow& flow, flow::EndReason why) override {
-        for (auto* s : sinks_) s->on_flow_end(flow, why);
-    }
-    void on_answer(const flow::Flow& flow) override {
-        for (auto* s : sinks_) s->on_answer(flow);
-    }
-    void on_flow_update(const flow::Flow& flow, std::int64_t now_ns) override {
-        for (auto* s : sinks_) s->on_flow_update(flow, now_ns);
-    }
-    void on_finish() override {
-        for (auto* s : sinks_) s->on_finish();
-    }
-
-private:
-    std::vector<flow::FlowSink*> sinks_;
-};
-
 std::int64_t to_ns(double seconds) { return static_cast<std::int64_t>(seconds * 1e9); }
 
 /// The file outputs (--json, --zeek-conn, --csv), each writing on its own: one that fails says
@@ -290,7 +270,7 @@ int run(const Config& config) {
         printer = std::make_unique<report::PacketPrinter>(stdout, info.ts_decimals);
         consumers.push_back(printer.get());
     }
-    FanOut sinks;
+    flow::FanOutSink sinks;
     for (const auto& s : outputs.sinks) sinks.add(s.get());
     // Every server that answers, for the servers view, --servers/--learn and the alerts.
     watch::ServerInventory inventory;

@@ -5,6 +5,8 @@
 
 #include "pairwatch/flow/flow.h"
 
+#include <vector>
+
 namespace pairwatch::flow {
 
 class FlowSink {
@@ -21,6 +23,28 @@ public:
     virtual void on_flow_update(const Flow& /*flow*/, std::int64_t /*now_ns*/) {}
     /// After the last flow (end of input or a stop signal): flush.
     virtual void on_finish() {}
+};
+
+/// Hands every event to each of several sinks, in the order they were added. The one place
+/// that lists the events: a new one added to FlowSink is forwarded here or nowhere.
+class FanOutSink final : public FlowSink {
+public:
+    void add(FlowSink* sink) { sinks_.push_back(sink); }
+    void on_flow_end(const Flow& flow, EndReason why) override {
+        for (auto* s : sinks_) s->on_flow_end(flow, why);
+    }
+    void on_answer(const Flow& flow) override {
+        for (auto* s : sinks_) s->on_answer(flow);
+    }
+    void on_flow_update(const Flow& flow, std::int64_t now_ns) override {
+        for (auto* s : sinks_) s->on_flow_update(flow, now_ns);
+    }
+    void on_finish() override {
+        for (auto* s : sinks_) s->on_finish();
+    }
+
+private:
+    std::vector<FlowSink*> sinks_;
 };
 
 } // namespace pairwatch::flow

@@ -14,20 +14,13 @@ namespace {
 struct Rig {
     services::ServiceRegistry registry;
     watch::ServerInventory inventory;
-    struct Fan final : flow::FlowSink {
-        std::vector<flow::FlowSink*> sinks;
-        void on_flow_end(const flow::Flow& f, flow::EndReason why) override {
-            for (auto* s : sinks) s->on_flow_end(f, why);
-        }
-        void on_answer(const flow::Flow& f) override {
-            for (auto* s : sinks) s->on_answer(f);
-        }
-    } fan;
+    flow::FanOutSink fan;
     flow::FlowTable table{{}, client_rule(registry), &fan};
     report::LiveReport live{table, registry, &inventory, report::LiveReportOptions{}};
 
     Rig() {
-        fan.sinks = {&inventory, &live};
+        fan.add(&inventory);
+        fan.add(&live);
         table.set_report(&live, kSecond, true);
     }
     void feed(const decode::PacketInfo& p) {
