@@ -7,9 +7,9 @@ export PAIRWATCH_ROOT
 # What building pairwatch needs.
 BUILD_PACKAGES=(g++ cmake ninja-build pkg-config libpcap-dev libfmt-dev libspdlog-dev libabsl-dev libncurses-dev nlohmann-json3-dev libtomlplusplus-dev libmicrohttpd-dev libndpi-dev)
 # What the tests need besides: tshark for the differential tests, nfdump (nfcapd) for the IPFIX
-# round trip, tmux for the full-screen view, tcpdump and the servers and clients of the live
-# tests in network namespaces.
-TEST_PACKAGES=(libgtest-dev nlohmann-json3-dev tshark nfdump tcpdump iproute2 curl python3 tmux)
+# round trip, tmux for the full-screen view, time (peak RSS of the flood tests), tcpdump and the
+# servers and clients of the live tests in network namespaces.
+TEST_PACKAGES=(libgtest-dev nlohmann-json3-dev tshark nfdump tcpdump iproute2 curl python3 tmux time)
 
 # ensure_packages PKG...: installs the ones not installed yet (as root), or says how.
 ensure_packages() {

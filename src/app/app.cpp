@@ -117,6 +117,10 @@ std::string format_alerts(const watch::AlertEngine& engine) {
     }
     std::string out = fmt::format("alerts: {} raised ({})\n", all.size(), kinds);
     for (const auto& a : all) out += "  " + watch::alert_to_text(a) + "\n";
+    if (engine.not_raised() > 0) {
+        out += fmt::format("  {} more not raised: {} is the most kept\n", engine.not_raised(),
+                           watch::AlertEngine::kMaxAlerts);
+    }
     return out;
 }
 
@@ -419,6 +423,13 @@ int run(const Config& config) {
                                 ts.flows_created, ts.peak_active,
                                 ts.ended[static_cast<std::size_t>(flow::EndReason::Evicted)],
                                 ts.packets_in_flows, ts.packets_not_in_flows);
+            // Only when a cap was reached: what a flood made pairwatch leave out.
+            if (inventory.refused() > 0 || alerts.scan_sources_dropped() > 0) {
+                text += fmt::format("caps: {} servers not kept (at most {}), {} scan sources "
+                                    "dropped (at most {} followed)\n",
+                                    inventory.refused(), watch::ServerInventory::kMaxServers,
+                                    alerts.scan_sources_dropped(), watch::ScanDetector::kMaxSources);
+            }
             text += format_alerts(alerts);
             text += report::format_decode_counters(result.decode, result.fragments);
         }

@@ -343,7 +343,7 @@ void LiveReport::add_servers(Snapshot& s, const OpenServers& open) const {
         row.service = service ? std::string(service->name) : "-";
         row.category = services::category_of(k.port);
         row.clients = r.client_count;
-        row.clients_capped = r.client_count >= watch::ServerInventory::kMaxClients;
+        row.clients_capped = r.clients_capped;
         for (const auto& c : r.first_clients) row.first_clients.push_back(decode::to_string(c, k.ip_version));
         row.flows = r.flows;
         row.active = e.open.active;

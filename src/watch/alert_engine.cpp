@@ -4,6 +4,7 @@
 #include "pairwatch/services/proto.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 namespace pairwatch::watch {
 
@@ -39,11 +40,19 @@ std::array<std::uint64_t, kAlertKinds> AlertEngine::counts() const {
 }
 
 void AlertEngine::raise(Alert alert, const ServerKey& key) {
-    auto [it, added] = raised_.try_emplace(Key{key, alert.kind}, alerts_.size());
-    if (!added) {
+    const Key k{key, alert.kind};
+    if (auto it = raised_.find(k); it != raised_.end()) {
         ++alerts_[it->second].repeats;
         return;
     }
+    if (raised_.size() >= kMaxAlerts) {
+        if (not_raised_++ == 0) {
+            spdlog::warn("{} alerts raised: further new ones are counted, not raised (a flood of "
+                         "made-up servers?)", kMaxAlerts);
+        }
+        return;
+    }
+    raised_.emplace(k, alerts_.size());
     alerts_.push_back(std::move(alert));
     for (AlertSink* s : sinks_) s->on_alert(alerts_.back());
 }

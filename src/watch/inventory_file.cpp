@@ -42,7 +42,7 @@ std::string inventory_to_json(const ServerInventory& inventory,
         o += ",\"last_ts\":";
         exporter::append_epoch_seconds(o, r->last_ns);
         o += fmt::format(",\"clients\":{},\"clients_capped\":{},\"first_clients\":[", r->client_count,
-                         r->client_count >= ServerInventory::kMaxClients);
+                         r->clients_capped);
         for (std::size_t i = 0; i < r->first_clients.size(); ++i) {
             if (i > 0) o += ',';
             exporter::append_json_string(o, decode::to_string(r->first_clients[i], k->ip_version));

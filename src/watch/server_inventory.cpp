@@ -9,7 +9,12 @@ ServerKey ServerInventory::server_of(const flow::Flow& flow) {
 }
 
 void ServerInventory::on_answer(const flow::Flow& flow) {
-    auto [it, added] = servers_.try_emplace(server_of(flow));
+    const ServerKey key = server_of(flow);
+    if (servers_.size() >= kMaxServers && !servers_.contains(key)) {
+        ++refused_;
+        return;
+    }
+    auto [it, added] = servers_.try_emplace(key);
     Entry& e = it->second;
     ServerRecord& r = e.record;
     if (added) r.first_ns = flow.last_ns;
@@ -19,7 +24,11 @@ void ServerInventory::on_answer(const flow::Flow& flow) {
     const decode::IpAddress& client = flow.orig_addr();
     // Past the cap the set stops growing, so memory per server stays bounded; the count then
     // reads "at least kMaxClients".
-    if (e.clients.size() < kMaxClients && e.clients.insert(client).second) {
+    const bool room = e.clients.size() < kMaxClients && client_entries_ < kMaxClientEntries;
+    if (!room) {
+        if (!e.clients.contains(client)) r.clients_capped = true;
+    } else if (e.clients.insert(client).second) {
+        ++client_entries_;
         ++r.client_count;
         if (r.first_clients.size() < kFirstClientsKept) r.first_clients.push_back(client);
     }

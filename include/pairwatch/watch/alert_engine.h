@@ -29,6 +29,10 @@ struct AlertOptions {
 
 class AlertEngine final : public flow::FlowSink {
 public:
+    /// Distinct alerts (server and kind) kept at most: made-up servers by the million must not
+    /// grow memory or the log without end. Past it a new alert is counted, not raised.
+    static constexpr std::size_t kMaxAlerts = 10000;
+
     AlertEngine(const services::ServiceRegistry& registry, AlertOptions options);
 
     void add_sink(AlertSink* sink) { sinks_.push_back(sink); }
@@ -41,6 +45,10 @@ public:
     /// Every alert raised, with its repeats so far, in the order raised.
     [[nodiscard]] const std::vector<Alert>& alerts() const { return alerts_; }
     [[nodiscard]] std::array<std::uint64_t, kAlertKinds> counts() const;
+    /// New alerts not raised because kMaxAlerts were already.
+    [[nodiscard]] std::uint64_t not_raised() const { return not_raised_; }
+    /// Sources the scan detector stopped following to stay within its cap.
+    [[nodiscard]] std::uint64_t scan_sources_dropped() const { return scans_.sources_dropped(); }
 
 private:
     struct Key {
@@ -61,6 +69,7 @@ private:
     std::vector<AlertSink*> sinks_;
     std::vector<Alert> alerts_;
     absl::flat_hash_map<Key, std::size_t> raised_; // -> index in alerts_
+    std::uint64_t not_raised_ = 0;
 };
 
 /// Whether a conversation that ended is a failed attempt a scan is made of: TCP refused (REJ),

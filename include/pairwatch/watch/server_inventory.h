@@ -37,6 +37,7 @@ struct ServerRecord {
     std::uint64_t bytes_from = 0; // sent by it (ended conversations)
     std::uint64_t packets = 0;    // both ways (ended conversations)
     std::uint64_t client_count = 0;      // distinct client addresses, exact up to kMaxClients
+    bool clients_capped = false;         // a client went uncounted: client_count is "at least"
     std::vector<decode::IpAddress> first_clients; // the first few, in the order they came
 };
 
@@ -45,11 +46,18 @@ public:
     /// Distinct clients are counted exactly up to this many per server, then "at least".
     static constexpr std::size_t kMaxClients = 4096;
     static constexpr std::size_t kFirstClientsKept = 4;
+    /// Servers kept at most: a flood of made-up answers (both directions are easy to forge) must
+    /// not grow memory without end. Past it a new server is counted, not kept.
+    static constexpr std::size_t kMaxServers = 100'000;
+    /// Distinct clients remembered over all servers (~40 MB): past it counts read "at least".
+    static constexpr std::size_t kMaxClientEntries = 1 << 20;
 
     void on_answer(const flow::Flow& flow) override;
     void on_flow_end(const flow::Flow& flow, flow::EndReason why) override;
 
     [[nodiscard]] std::size_t size() const { return servers_.size(); }
+    /// Servers not kept because kMaxServers were.
+    [[nodiscard]] std::uint64_t refused() const { return refused_; }
     [[nodiscard]] const ServerRecord* find(const ServerKey& key) const;
     void for_each(const std::function<void(const ServerKey&, const ServerRecord&)>& visit) const;
 
@@ -62,6 +70,8 @@ private:
         absl::flat_hash_set<decode::IpAddress> clients;
     };
     absl::flat_hash_map<ServerKey, Entry> servers_;
+    std::size_t client_entries_ = 0;
+    std::uint64_t refused_ = 0;
 };
 
 } // namespace pairwatch::watch

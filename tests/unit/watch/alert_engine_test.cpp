@@ -2,6 +2,7 @@
 
 #include "support/flow_packets.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace pairwatch::test {
@@ -96,6 +97,22 @@ TEST(AlertEngine, OneAlertPerServerAndKindThenRepeats) {
     ASSERT_EQ(r.engine->alerts().size(), 1U);
     EXPECT_EQ(r.engine->alerts()[0].repeats, 4U);
     EXPECT_EQ(r.engine->counts()[static_cast<std::size_t>(watch::AlertKind::DynamicPortServer)], 1U);
+}
+
+TEST(AlertEngine, PastItsCapNewAlertsAreCountedNotRaised) {
+    Rig r;
+    const std::size_t n = watch::AlertEngine::kMaxAlerts + 3;
+    for (std::size_t i = 0; i < n; ++i) { // made-up servers on dynamic ports, one alert each
+        const std::string server = fmt::format("10.{}.{}.{}", i >> 16 & 255, i >> 8 & 255, i & 255);
+        r.connect(static_cast<std::int64_t>(i) * 10, {"192.0.2.1", 40000}, {server.c_str(), 50000});
+    }
+    EXPECT_EQ(r.sink.got.size(), watch::AlertEngine::kMaxAlerts);
+    EXPECT_EQ(r.engine->alerts().size(), watch::AlertEngine::kMaxAlerts);
+    EXPECT_EQ(r.engine->not_raised(), 3U);
+    // One already raised still counts its repeats.
+    r.connect(static_cast<std::int64_t>(n) * 10, {"192.0.2.1", 40001}, {"10.0.0.0", 50000});
+    EXPECT_EQ(r.engine->alerts()[0].repeats, 1U);
+    EXPECT_EQ(r.engine->not_raised(), 3U);
 }
 
 TEST(AlertEngine, BaselineServersAreKnownOthersAreNew) {

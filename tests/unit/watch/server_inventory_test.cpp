@@ -59,6 +59,23 @@ TEST(ServerInventory, CountsDistinctClientsFlowsAndBytesOfEndedConversations) {
     EXPECT_EQ(d->last_ns, 5 * kSecond + 1);
 }
 
+TEST(ServerInventory, PastItsCapNewServersAreCountedNotKept) {
+    Rig r;
+    const std::size_t n = watch::ServerInventory::kMaxServers + 5;
+    for (std::size_t i = 0; i < n; ++i) { // answers from made-up DNS servers
+        const std::string server = fmt::format("10.{}.{}.{}", i >> 16 & 255, i >> 8 & 255, i & 255);
+        r.table.on_packet(udp_packet(1, {server.c_str(), 53}, {"192.0.2.1", 50000}, 10));
+    }
+    EXPECT_EQ(r.inventory.size(), watch::ServerInventory::kMaxServers);
+    EXPECT_EQ(r.inventory.refused(), 5U);
+    // A kept server still counts its flows.
+    r.table.on_packet(udp_packet(2, {"10.0.0.0", 53}, {"192.0.2.2", 50000}, 10));
+    const auto* first = r.inventory.find({ip("10.0.0.0"), 53, decode::kIpProtoUdp, 4});
+    ASSERT_NE(first, nullptr);
+    EXPECT_EQ(first->flows, 2U);
+    EXPECT_FALSE(first->clients_capped);
+}
+
 TEST(ServerInventory, DistinctClientsStopAtTheCap) {
     Rig r;
     const Endpoint dns{"2001:db8::53", 53};
@@ -70,6 +87,7 @@ TEST(ServerInventory, DistinctClientsStopAtTheCap) {
     const auto* d = r.inventory.find({ip("2001:db8::53"), 53, decode::kIpProtoUdp, 6});
     ASSERT_NE(d, nullptr);
     EXPECT_EQ(d->client_count, watch::ServerInventory::kMaxClients);
+    EXPECT_TRUE(d->clients_capped);
     EXPECT_EQ(d->flows, watch::ServerInventory::kMaxClients + 10);
     EXPECT_EQ(d->first_clients.size(), watch::ServerInventory::kFirstClientsKept);
 }
