@@ -2,6 +2,7 @@
 
 #include "pairwatch/export/flow_record.h"
 #include "pairwatch/export/json_writer.h"
+#include "pairwatch/services/proto.h"
 
 #include <fmt/format.h>
 
@@ -17,8 +18,8 @@ std::string alert_to_json(const watch::Alert& a) {
     o += ",\"host\":";
     append_json_string(o, decode::to_string(a.host, a.ip_version));
     o += ",\"proto\":";
-    if (a.proto == decode::kIpProtoTcp || a.proto == decode::kIpProtoUdp) {
-        append_json_string(o, a.proto == decode::kIpProtoTcp ? "tcp" : "udp");
+    if (services::proto_from_ip(a.proto)) {
+        append_json_string(o, services::ip_proto_name(a.proto));
     } else {
         o += "null";
     }

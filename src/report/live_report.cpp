@@ -337,8 +337,8 @@ void LiveReport::add_servers(Snapshot& s, const OpenServers& open) const {
         const watch::ServerRecord& r = *e.record;
         ServerRow row;
         row.endpoint = decode::format_endpoint(k.addr, k.port, k.ip_version);
-        row.proto = k.proto == decode::kIpProtoTcp ? "tcp" : "udp";
-        const auto proto = k.proto == decode::kIpProtoTcp ? services::Proto::Tcp : services::Proto::Udp;
+        const auto proto = services::proto_from_ip(k.proto).value_or(services::Proto::Udp);
+        row.proto = std::string(services::to_string(proto));
         const auto service = registry_.lookup(proto, k.port);
         row.service = service ? std::string(service->name) : "-";
         row.category = services::category_of(k.port);

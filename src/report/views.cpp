@@ -1,5 +1,7 @@
 #include "pairwatch/report/views.h"
 
+#include "pairwatch/services/proto.h"
+
 #include <algorithm>
 #include <cmath>
 #include <ctime>
@@ -300,7 +302,7 @@ std::vector<StyledLine> alerts_view(const Snapshot& s, std::size_t width, std::s
     for (const watch::Alert& a : s.alerts) {
         if (cells.size() == max_rows) break;
         const bool scan = a.kind == watch::AlertKind::Scan;
-        const char* proto = a.proto == decode::kIpProtoTcp ? "tcp" : a.proto == decode::kIpProtoUdp ? "udp" : "ip";
+        const std::string_view proto = services::ip_proto_name(a.proto);
         cells.push_back({{human_duration(static_cast<double>(s.at_ns - a.ts_ns) / 1e9)},
                          {std::string(watch::to_string(a.kind)), style_of(a.severity)},
                          {std::string(watch::to_string(a.severity)), style_of(a.severity)},

@@ -1,5 +1,7 @@
 #include "pairwatch/watch/alert.h"
 
+#include "pairwatch/services/proto.h"
+
 #include <fmt/format.h>
 
 namespace pairwatch::watch {
@@ -22,7 +24,7 @@ std::string_view to_string(AlertKind k) {
 }
 
 std::string alert_to_text(const Alert& a) {
-    const char* proto = a.proto == decode::kIpProtoTcp ? "tcp" : a.proto == decode::kIpProtoUdp ? "udp" : "ip";
+    const std::string_view proto = services::ip_proto_name(a.proto);
     std::string where = decode::to_string(a.host, a.ip_version);
     if (a.kind != AlertKind::Scan) {
         where += fmt::format(" {}/{}", proto, a.port);

@@ -4,6 +4,7 @@
 #include "pairwatch/export/json_writer.h"
 #include "pairwatch/services/cidr.h"
 #include "pairwatch/services/port_category.h"
+#include "pairwatch/services/proto.h"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -27,11 +28,10 @@ std::string inventory_to_json(const ServerInventory& inventory,
     for (const auto& [k, r] : all) {
         o += first ? "\n" : ",\n";
         first = false;
-        const bool tcp = k->proto == decode::kIpProtoTcp;
         o += "{\"host\":";
         exporter::append_json_string(o, decode::to_string(k->addr, k->ip_version));
-        o += fmt::format(",\"proto\":\"{}\",\"port\":{},\"service\":", tcp ? "tcp" : "udp", k->port);
-        const auto s = registry.lookup(tcp ? services::Proto::Tcp : services::Proto::Udp, k->port);
+        o += fmt::format(",\"proto\":\"{}\",\"port\":{},\"service\":", services::ip_proto_name(k->proto), k->port);
+        const auto s = registry.lookup(services::proto_from_ip(k->proto).value_or(services::Proto::Udp), k->port);
         if (s) {
             exporter::append_json_string(o, s->name);
         } else {

@@ -26,4 +26,11 @@ enum class Proto : std::uint8_t { Tcp = 6, Udp = 17 };
     return p == Proto::Tcp ? "tcp" : "udp";
 }
 
+/// An IP protocol number as the outputs name it: "tcp", "udp", else `other` (a scan alert,
+/// which has no single protocol, says "ip").
+[[nodiscard]] constexpr std::string_view ip_proto_name(std::uint8_t ip_proto, std::string_view other = "ip") {
+    const auto p = proto_from_ip(ip_proto);
+    return p ? to_string(*p) : other;
+}
+
 } // namespace pairwatch::services
