@@ -17,11 +17,12 @@ struct TrafficOptions {
     std::uint32_t conversations = 10'000; // open at once; a closed one is replaced at once
     std::uint64_t seed = 1;
     std::uint32_t snaplen = 0; // 0: whole frames; else frames are cut to it (header captures)
-    /// Mean capture time between two data packets of one conversation. With 1 s, a table of M
-    /// conversations sees M packets/s of capture time, so the report (one block per second of
-    /// capture time) visits about one flow per packet whatever M is; and a conversation lives
-    /// ~200 s, long beside the 60 s a finished UDP conversation lingers (Zeek's timeout), so
-    /// the table holds about M records and not mostly finished ones.
+    /// Mean capture time between two data packets of one conversation. With 1 s a
+    /// conversation lives ~200 s, long beside the 60 s a finished UDP conversation lingers
+    /// (Zeek's timeout), so the table holds about M records and not mostly finished ones; every
+    /// gap (at most 2 s) stays far below the idle timeouts, so no conversation splits in two.
+    /// A table of M conversations sees M packets/s of capture time: replayed live, the report
+    /// (a block per second of capture time) visits about one flow per packet whatever M is.
     double data_gap_s = 1.0;
 };
 

@@ -106,19 +106,24 @@ check() {
 check
 ((check_only)) && exit 0
 
-# The programs, by name; FILE is replaced by the capture. softflowd exports to a UDP port on
-# 127.0.0.1 where nobody listens (its flow work, no network); its table is sized as ours.
+# The programs, by name, for capture F with M conversations open at once. The flow tables get
+# room for twice M: at exactly M (pairwatch's default cap is 1M) the few conversations above it
+# evict ones still talking, which come back and evict others (433k evictions for 18k extra
+# conversations, measured), and the run times that churn instead of the table. softflowd exports
+# to a UDP port on 127.0.0.1 where nobody listens: its flow work, no network.
 declare -A cmd
 cmd_for() {
     local f=$1 m=$2
+    local cap=$((m * 2 > 1000000 ? m * 2 : 1000000))
+    local pw="$pairwatch -r $f --max-flows $cap"
     cmd=(
         ["floor"]="$floor $f"
-        ["pairwatch -q --no-dpi"]="$pairwatch -r $f -q --no-dpi"
-        ["pairwatch -q (DPI)"]="$pairwatch -r $f -q"
-        ["pairwatch -q --no-dpi --json"]="$pairwatch -r $f -q --no-dpi --json /dev/null"
-        ["pairwatch --no-dpi report"]="$pairwatch -r $f --no-dpi --interval 1"
+        ["pairwatch -q --no-dpi"]="$pw -q --no-dpi"
+        ["pairwatch -q (DPI)"]="$pw -q"
+        ["pairwatch -q --no-dpi --json"]="$pw -q --no-dpi --json /dev/null"
+        ["pairwatch --no-dpi report"]="$pw --no-dpi --interval 1"
         ["tcpdump -w /dev/null"]="tcpdump -r $f -w /dev/null"
-        ["softflowd"]="softflowd -r $f -n 127.0.0.1:9995 -v 9 -6 -m $((m * 2 > 8192 ? m * 2 : 8192))"
+        ["softflowd"]="softflowd -r $f -n 127.0.0.1:9995 -v 9 -6 -m $cap"
         ["argus -w /dev/null"]="argus -r $f -w /dev/null"
         ["ndpiReader -q"]="ndpiReader -q -i $f"
         ["tshark -z conv"]="tshark -r $f -q -z conv,tcp -z conv,udp"
@@ -196,9 +201,9 @@ row() {
 }
 pps() { echo "$1 / $(col "$2" 1)" | bc -l; }
 
-# info F: pairwatch's own account of F (untimed): "flows peak evicted".
+# info F M: pairwatch's own account of F (untimed): "flows peak evicted".
 info() {
-    "$pairwatch" -r "$1" --no-dpi --interval 0 2>/dev/null |
+    "$pairwatch" -r "$1" --max-flows $(($2 * 2 > 1000000 ? $2 * 2 : 1000000)) --no-dpi --interval 0 2>/dev/null |
         awk '/^table:/ { print $2, $6, $8 }'
 }
 
@@ -208,7 +213,7 @@ if ((linearity)); then
     m=${conversations%% *}
     for n in 1000000 10000000 50000000; do
         f=$(capture "$n" "$m")
-        read -r _ peak_of[$n] evicted_of[$n] < <(info "$f")
+        read -r _ peak_of[$n] evicted_of[$n] < <(info "$f" "$m")
         measure "$n" "$f" "$m" floor "pairwatch -q --no-dpi"
         row "$n|floor" "$n" "$n|floor"
         row "$n|pairwatch -q --no-dpi" "$n" "$n|floor" "peak ${peak_of[$n]} open"
@@ -217,7 +222,7 @@ else
     mapfile -t progs < <(programs_for)
     for m in $conversations; do
         f=$(capture "$packets" "$m")
-        read -r _ peak_of[$m] evicted_of[$m] < <(info "$f")
+        read -r _ peak_of[$m] evicted_of[$m] < <(info "$f" "$m")
         measure "$m" "$f" "$m" "${progs[@]}"
         for p in "${progs[@]}"; do
             note=""
