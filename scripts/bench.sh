@@ -268,6 +268,15 @@ if ((linearity)); then
         "$(printf '%.2f / %.2f / %.2f Mpkt/s, spread %.1f%%' "$(echo "$a/1000000" | bc -l)" \
             "$(echo "$b/1000000" | bc -l)" "$(echo "$c/1000000" | bc -l)" \
             "$(echo "($hi / $lo - 1) * 100" | bc -l)")"
+    # CPU seconds per packet: what the program costs, apart from how busy the machine was.
+    cpu=()
+    for n in 1000000 10000000 50000000; do
+        cpu+=("$(echo "$(col "$n|$pw" 2) / $n * 1000000000" | bc -l)")
+    done
+    lo=$(printf '%s\n' "${cpu[@]}" | sort -g | head -1)
+    hi=$(printf '%s\n' "${cpu[@]}" | sort -g | tail -1)
+    printf 'info  linearity by CPU time: %.0f / %.0f / %.0f ns per packet, spread %.1f%%\n' \
+        "${cpu[@]}" "$(echo "($hi / $lo - 1) * 100" | bc -l)"
     exit 0
 fi
 for m in $conversations; do
