@@ -17,18 +17,22 @@ namespace pairwatch::util {
     return r;
 }
 
-/// seconds * 1e9 + fraction * ns_per_tick, clamped to the int64 range.
+/// seconds * 1e9 + fraction * ns_per_tick, clamped to the int64 range. The exact value is
+/// computed in 128 bits (|seconds * 1e9| < 2^94, |fraction * ns_per_tick| <= 2^126: their sum
+/// fits) and clamped once, so a result that fits is exact even when a part alone would not
+/// (a negative fraction against a large second count), and one that does not goes to the end
+/// of the range on its own side.
 [[nodiscard]] constexpr std::int64_t timestamp_ns(std::int64_t seconds, std::int64_t fraction,
                                                   std::int64_t ns_per_tick) {
-    std::int64_t s = 0, f = 0, r = 0;
-    const bool over = __builtin_mul_overflow(seconds, std::int64_t{1'000'000'000}, &s) ||
-                      __builtin_mul_overflow(fraction, ns_per_tick, &f) ||
-                      __builtin_add_overflow(s, f, &r);
-    if (over) {
-        return seconds < 0 ? std::numeric_limits<std::int64_t>::min()
-                           : std::numeric_limits<std::int64_t>::max();
+    __extension__ using Wide = __int128; // GCC and Clang; __extension__ keeps -Wpedantic quiet
+    const Wide exact = Wide{seconds} * 1'000'000'000 + Wide{fraction} * Wide{ns_per_tick};
+    if (exact > std::numeric_limits<std::int64_t>::max()) {
+        return std::numeric_limits<std::int64_t>::max();
     }
-    return r;
+    if (exact < std::numeric_limits<std::int64_t>::min()) {
+        return std::numeric_limits<std::int64_t>::min();
+    }
+    return static_cast<std::int64_t>(exact);
 }
 
 } // namespace pairwatch::util

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace pairwatch::test {
 namespace {
 
@@ -117,6 +119,33 @@ TEST(FragmentTable, EvictingAnEntryPastItsTimeoutCountsAsExpired) {
     EXPECT_EQ(table.stats().expired, 1U);
     EXPECT_EQ(table.stats().evicted, 0U);
     EXPECT_EQ(table.stats().inserted, FragmentTable::kWays + 1);
+}
+
+// Packet times may be any int64 (a pcapng if_tsresol of 1 s reaches past year 2262): the age of
+// an entry saturates instead of overflowing (regressions fragment-timeout-overflow-*).
+TEST(FragmentTable, FarApartTimesExpireInsteadOfOverflowing) {
+    constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+    constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+    FragmentTable table(16, 30 * kSecond);
+    table.remember(key(1), result(1), kMin);
+    EXPECT_EQ(table.find(key(1), kMax), nullptr); // kMax - kMin: past any timeout
+    EXPECT_EQ(table.stats().expired, 1U);
+    // The other way the difference is below any timeout: a packet stamped before the first
+    // fragment still matches, as a small step back in time does.
+    table.remember(key(2), result(2), kMax);
+    EXPECT_NE(table.find(key(2), kMin), nullptr);
+    EXPECT_EQ(table.stats().matched, 1U);
+}
+
+TEST(FragmentTable, EvictingAcrossTheWholeRangeCountsAsExpired) {
+    constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+    constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+    FragmentTable table(1, 10);
+    for (std::uint32_t id = 0; id < FragmentTable::kWays; ++id)
+        table.remember(key(id), result(1), kMin);
+    table.remember(key(50), result(1), kMax);
+    EXPECT_EQ(table.stats().expired, 1U);
+    EXPECT_EQ(table.stats().evicted, 0U);
 }
 
 TEST(FragmentTable, ForgetDropsOnlyThatKey) {
