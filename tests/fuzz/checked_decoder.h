@@ -1,8 +1,8 @@
 // A Decoder that checks, after every frame, what PacketInfo and DecodeStats promise whatever the
-// bytes: shared by the fuzz targets. A broken promise is __builtin_trap(), which libFuzzer and
-// the replay driver both report as a crash at the line of the check.
+// bytes: shared by the fuzz targets. A broken promise traps (fuzz_check.h).
 #pragma once
 
+#include "fuzz_check.h"
 #include "pairwatch/capture/raw_frame.h"
 #include "pairwatch/decode/decoder.h"
 #include "pairwatch/report/packet_printer.h"
@@ -11,11 +11,6 @@
 #include <cstdint>
 #include <numeric>
 #include <span>
-
-#define PW_FUZZ_CHECK(cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond)) __builtin_trap();                                                             \
-    } while (false)
 
 namespace pairwatch::fuzz {
 
@@ -82,7 +77,8 @@ class CheckedDecoder {
 public:
     CheckedDecoder(int dlt, decode::DecoderOptions options) : decoder_(dlt, options) {}
 
-    void decode(const capture::RawFrame& frame) {
+    /// The frame's PacketInfo, checked, for a consumer further along (the flow table).
+    decode::PacketInfo decode(const capture::RawFrame& frame) {
         decode::PacketInfo info;
         decoder_.decode(frame, info);
         ++frames_;
@@ -92,6 +88,7 @@ public:
                                        : first_fragments_with_ports_);
         }
         check_stats();
+        return info;
     }
 
     [[nodiscard]] const decode::Decoder& decoder() const { return decoder_; }

@@ -6,22 +6,18 @@
 // the --packets line and the decode summary.
 #include "capture/file_format.h"
 #include "checked_decoder.h"
+#include "memory_capture.h"
 #include "pairwatch/capture/raw_frame.h"
 #include "pairwatch/decode/decoder.h"
 #include "pairwatch/decode/link_type.h"
 #include "pairwatch/report/decode_summary.h"
 
-#include "pairwatch/util/saturating.h"
-
 #include <fcntl.h>
-#include <pcap/pcap.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstring>
 #include <memory>
 #include <span>
 #include <string>
@@ -33,10 +29,6 @@ using namespace pairwatch;
 
 /// At most this much of the input goes through the pipe: more than any file head.
 constexpr std::size_t kPipeBytes = 1 << 20;
-
-struct PcapCloser {
-    void operator()(pcap_t* p) const { pcap_close(p); }
-};
 
 struct Fd {
     int fd = -1;
@@ -80,42 +72,17 @@ void sniff_head(const std::uint8_t* data, std::size_t size) {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    if (size == 0) return 0; // fmemopen needs a buffer
+    if (size == 0) return 0;
     sniff_head(data, size);
 
-    // Opened read-only: fmemopen's void* is not written through.
-    std::FILE* file = ::fmemopen(const_cast<std::uint8_t*>(data), size, "rb");
-    if (file == nullptr) return 0;
-    char errbuf[PCAP_ERRBUF_SIZE] = {};
-    // As open_capture_file(): nanosecond timestamps whatever the file holds.
-    pcap_t* p = pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    if (p == nullptr) {
-        std::fclose(file);
-        return 0;
-    }
-    const std::unique_ptr<pcap_t, PcapCloser> handle(p);
-    const int dlt = pcap_datalink(p);
+    fuzz::MemoryCapture capture(data, size);
+    if (!capture.ok()) return 0;
+    const int dlt = capture.dlt();
     if (!decode::link_type_supported(dlt)) return 0;
 
     fuzz::CheckedDecoder decoder(dlt, decode::DecoderOptions{.fragment_buckets = 4});
-    std::uint64_t frame_no = 0;
-    pcap_pkthdr* header = nullptr;
-    const u_char* packet = nullptr;
-    while (pcap_next_ex(p, &header, &packet) == 1) {
-        // Each frame in its own exact-size allocation (libpcap's buffer is larger), so ASan
-        // sees a read past caplen.
-        const std::size_t n = header->caplen;
-        auto copy = std::make_unique<std::byte[]>(std::max<std::size_t>(n, 1));
-        if (n > 0) std::memcpy(copy.get(), packet, n);
-
-        capture::RawFrame frame;
-        // As PcapSource::next() computes it, with nanosecond precision.
-        frame.ts_ns = util::timestamp_ns(header->ts.tv_sec, header->ts.tv_usec, 1);
-        frame.frame_no = ++frame_no;
-        frame.wire_len = header->len;
-        frame.bytes = std::span<const std::byte>(copy.get(), n);
-        decoder.decode(frame);
-    }
+    capture::RawFrame frame;
+    while (capture.next(frame)) decoder.decode(frame);
     const std::string summary = report::format_decode_counters(
         decoder.decoder().stats(), decoder.decoder().fragment_stats());
     PW_FUZZ_CHECK(!summary.empty());
