@@ -10,6 +10,9 @@ BUILD_PACKAGES=(g++ cmake ninja-build pkg-config libpcap-dev libfmt-dev libspdlo
 # round trip, tmux for the full-screen view, time (peak RSS of the flood tests), tcpdump and the
 # servers and clients of the live tests in network namespaces.
 TEST_PACKAGES=(libgtest-dev nlohmann-json3-dev tshark nfdump tcpdump iproute2 curl python3 tmux time)
+# What the `fuzz` preset needs (scripts/fuzz.sh, and CI through scripts/test.sh): clang, and
+# libclang-rt-dev for libFuzzer and the sanitizer runtimes (Debian 12: the clang-14 ones).
+FUZZ_PACKAGES=(clang libclang-rt-dev)
 
 # ensure_packages PKG...: installs the ones not installed yet (as root), or says how.
 ensure_packages() {
