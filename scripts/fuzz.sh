@@ -65,8 +65,10 @@ run_one() {
     [[ $target == fuzz_link_* ]] && dict_file=tests/fuzz/fuzz_decode_frame.dict
     [[ -f $dict_file ]] && dict=(-dict="$dict_file")
     local status=0
+    # -timeout: a hang, not a slow input on a busy machine (fuzz_policy's inputs with a service
+    # name take ~0.5 s of CPU each in this build: the policy parser indexes 2 x 65536 ports).
     nice -n "$nice_level" "$dir/tests/fuzz/$target" -max_total_time="$seconds" \
-        -max_len="${max_len[$target]}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+        -max_len="${max_len[$target]}" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$artifacts/" "${dict[@]}" \
         "$work" "tests/fuzz/corpus/$target" "tests/fuzz/regressions/$target" \
         >"$log" 2>&1 || status=$?
