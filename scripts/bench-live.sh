@@ -57,7 +57,7 @@ cat "$capture" >/dev/null
 # replay: tcpreplay's "Actual: N packets ... (R pps)" line, as "N R".
 replay() {
     ip netns exec "$tx" tcpreplay --topspeed -i veth-tx "$capture" 2>&1 |
-        awk '/Actual:/ { n = $2 } /Rated:/ { for (i = 1; i <= NF; i++) if ($i == "pps,") r = $(i - 1) } END { print n + 0, r + 0 }'
+        awk '/Actual:/ { n = $2 } /Rated:/ { for (i = 1; i <= NF; i++) if ($i ~ /^pps,?$/) r = $(i - 1) } END { print n + 0, r + 0 }'
 }
 
 printf '%-10s %4s %10s %10s %10s %10s %10s %10s\n' tool run sent pps captured "k-drops" "if-drops" conversations
