@@ -142,6 +142,9 @@ ip netns exec "$srv" "$PAIRWATCH" -i veth-srv -q --linger 0.2 --json "$logs/flow
 pw_pid=$!
 wait_for grep -q "capturing on veth-srv" "$work/err4.txt" || { echo "FAIL: no fourth capture"; exit 1; }
 want_ids="$(id -u nobody) $(id -u nobody) $(id -u nobody) $(id -u nobody)"
+# "capturing on" is logged when the handle opens; the drop follows the rest of the start-up.
+dropped() { [[ $(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$pw_pid/status") == "$want_ids" ]]; }
+wait_for dropped || true
 got_uids=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$pw_pid/status")
 want_gids="$(id -g nobody) $(id -g nobody) $(id -g nobody) $(id -g nobody)"
 got_gids=$(awk '/^Gid:/ { print $2, $3, $4, $5 }' "/proc/$pw_pid/status")
