@@ -60,34 +60,35 @@ replay() {
         awk '/Actual:/ { n = $2 } /Rated:/ { for (i = 1; i <= NF; i++) if ($i ~ /^pps,?$/) r = $(i - 1) } END { print n + 0, r + 0 }'
 }
 
-printf '%-10s %4s %10s %10s %10s %10s %10s %10s\n' tool run sent pps captured "k-drops" "if-drops" conversations
-for ((run = 1; run <= runs; run++)); do
-    # pairwatch: report every second to a file, JSON on, DPI on (the default).
-    ip netns exec "$rx" "$pairwatch" -i veth-rx -B $((buffer_mib * 1024)) --max-flows "$max_flows" \
-        --interval 1 --json "$work/live.jsonl" >"$work/report.txt" 2>"$work/err.txt" &
-    pid=$!
-    wait_for grep -q "capturing on veth-rx" "$work/err.txt" || { cat "$work/err.txt"; exit 1; }
+# capture_during_replay READY CMD...: starts CMD in the receiving namespace (stdout to out.txt,
+# stderr to err.txt), waits for READY on its stderr, replays the file, then stops it with
+# SIGINT as a user would. Sets sent and pps from tcpreplay.
+capture_during_replay() {
+    local ready=$1
+    shift
+    ip netns exec "$rx" "$@" >"$work/out.txt" 2>"$work/err.txt" &
+    local pid=$!
+    wait_for grep -q "$ready" "$work/err.txt" || { cat "$work/err.txt"; exit 1; }
     read -r sent pps < <(replay)
     sleep 2
     kill -INT "$pid"
     wait "$pid" || true
-    read -r received kdrops ifdrops < <(grep -oE 'capture: [0-9]+ received, [0-9]+ dropped by the kernel, [0-9]+ dropped by the interface' \
-        "$work/report.txt" | grep -oE '[0-9]+' | xargs)
-    convs=$(wc -l <"$work/live.jsonl")
-    printf '%-10s %4d %10d %10s %10d %10d %10d %10d\n' pairwatch "$run" "$sent" "$pps" "$received" "$kdrops" \
-        "$ifdrops" "$convs"
+}
 
-    ip netns exec "$rx" tcpdump -i veth-rx -B $((buffer_mib * 1024)) -w /dev/null 2>"$work/tcpdump.txt" &
-    pid=$!
-    wait_for grep -q "listening on veth-rx" "$work/tcpdump.txt" || { cat "$work/tcpdump.txt"; exit 1; }
-    read -r sent pps < <(replay)
-    sleep 2
-    kill -INT "$pid"
-    wait "$pid" || true
-    received=$(awk '/packets received by filter/ { print $1 }' "$work/tcpdump.txt")
-    kdrops=$(awk '/packets dropped by kernel/ { print $1 }' "$work/tcpdump.txt")
-    ifdrops=$(awk '/packets dropped by interface/ { print $1 }' "$work/tcpdump.txt")
-    printf '%-10s %4d %10d %10s %10d %10d %10d %10s\n' tcpdump "$run" "$sent" "$pps" "$received" "$kdrops" \
-        "${ifdrops:-0}" "-"
+row() { printf '%-10s %4s %10s %10s %10s %10s %10s %10s\n' "$@"; }
+row tool run sent pps captured "k-drops" "if-drops" conversations
+for ((run = 1; run <= runs; run++)); do
+    # pairwatch: report every second, JSON on, DPI on (the default).
+    capture_during_replay "capturing on veth-rx" "$pairwatch" -i veth-rx -B $((buffer_mib * 1024)) \
+        --max-flows "$max_flows" --interval 1 --json "$work/live.jsonl"
+    read -r received kdrops ifdrops < <(grep -oE 'capture: [0-9]+ received, [0-9]+ dropped by the kernel, [0-9]+ dropped by the interface' \
+        "$work/out.txt" | grep -oE '[0-9]+' | xargs)
+    row pairwatch "$run" "$sent" "$pps" "$received" "$kdrops" "$ifdrops" "$(wc -l <"$work/live.jsonl")"
+
+    capture_during_replay "listening on veth-rx" tcpdump -i veth-rx -B $((buffer_mib * 1024)) -w /dev/null
+    received=$(awk '/packets received by filter/ { print $1 }' "$work/err.txt")
+    kdrops=$(awk '/packets dropped by kernel/ { print $1 }' "$work/err.txt")
+    ifdrops=$(awk '/packets dropped by interface/ { print $1 }' "$work/err.txt")
+    row tcpdump "$run" "$sent" "$pps" "$received" "$kdrops" "${ifdrops:-0}" "-"
 done
 echo "offline, the same file: $offline conversations (pairwatch -r, --max-flows $max_flows)"
