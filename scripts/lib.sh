@@ -52,7 +52,8 @@ bench_seconds() {
 # median: the median of the numbers on standard input, one a line.
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# build PRESET [cmake -D options...]: configures once, then builds incrementally.
+# build PRESET [cmake -D options...]: configures once, then builds incrementally; every target,
+# or only those in BUILD_TARGETS (space-separated).
 build() {
     local preset=$1
     shift
@@ -60,5 +61,8 @@ build() {
     if [[ ! -f $dir/build.ninja ]] || (($#)); then
         cmake --preset "$preset" -S "$PAIRWATCH_ROOT" "$@" >/dev/null
     fi
-    cmake --build "$dir" -j "$(nproc)"
+    local targets=()
+    # shellcheck disable=SC2206 # a list of target names, split on purpose
+    [[ -n ${BUILD_TARGETS:-} ]] && targets=(--target ${BUILD_TARGETS})
+    cmake --build "$dir" -j "$(nproc)" "${targets[@]}"
 }

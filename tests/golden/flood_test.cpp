@@ -1,8 +1,8 @@
 // Floods stay within bounded memory and the counters say what was left out (issue 8): a million
 // SYNs from random sources and ports, a million distinct UDP pairs, and a million first
 // fragments that never complete, each replayed through the real binary with --max-flows 100000. The peak RSS bound is
-// the README's ("What bad input gets"); under ASan only the counters are checked, since the
-// sanitizer's shadow memory and quarantine are not pairwatch's.
+// the README's ("What bad input gets"); under a sanitizer only the counters are checked, since
+// its shadow memory and quarantine are not pairwatch's.
 #include "export_outputs.h"
 #include "support/process.h"
 
@@ -20,7 +20,7 @@
 namespace pairwatch::testing {
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr bool kSanitized = true;
 #else
 constexpr bool kSanitized = false;
