@@ -5,9 +5,10 @@
 #   scripts/bench.sh [--packets N] [--conversations "10000 1000000"] [--runs R]
 #                    [--tools "pairwatch tcpdump softflowd argus ndpiReader tshark"]
 #                    [--tshark-packets N] [--snaplen L] [--seed S]
-#                    [--linearity] [--micro] [--check]
+#                    [--linearity] [--scaling] [--micro] [--check]
 #
 #   --linearity       pairwatch -q and the floor at 1M, 10M and 50M packets (same conversations)
+#   --scaling         pairwatch -q with --threads 1, 2 and 3, with and without DPI, and the floor
 #   --micro           also run the Google Benchmarks (decoder, flow table, labeller)
 #   --check           only check the generator against tshark and pairwatch, then stop
 #
@@ -27,6 +28,7 @@ tshark_packets=1000000
 snaplen=128
 seed=1
 linearity=0
+scaling=0
 micro=0
 check_only=0
 while (($#)); do
@@ -39,6 +41,7 @@ while (($#)); do
     --snaplen) snaplen=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
     --linearity) linearity=1; shift ;;
+    --scaling) scaling=1; shift ;;
     --micro) micro=1; shift ;;
     --check) check_only=1; shift ;;
     *) sed -n '2,/^set -euo/p' "$0" | grep '^#' >&2; exit 2 ;;
@@ -128,6 +131,11 @@ cmd_for() {
         ["ndpiReader -q"]="ndpiReader -q -i $f"
         ["tshark -z conv"]="tshark -r $f -q -z conv,tcp -z conv,udp"
     )
+    local t
+    for t in 1 2 3; do
+        cmd["pairwatch -q --no-dpi --threads $t"]="$pw -q --no-dpi --threads $t"
+        cmd["pairwatch -q (DPI) --threads $t"]="$pw -q --threads $t"
+    done
 }
 programs_for() {
     local p=(floor)
@@ -209,7 +217,15 @@ info() {
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -A peak_of evicted_of
-if ((linearity)); then
+if ((scaling)); then
+    progs=(floor)
+    for t in 1 2 3; do progs+=("pairwatch -q --no-dpi --threads $t" "pairwatch -q (DPI) --threads $t"); done
+    for m in $conversations; do
+        f=$(capture "$packets" "$m")
+        measure "$m" "$f" "$m" "${progs[@]}"
+        for p in "${progs[@]}"; do row "$m|$p" "$packets" "$m|floor"; done
+    done
+elif ((linearity)); then
     m=${conversations%% *}
     for n in 1000000 10000000 50000000; do
         f=$(capture "$n" "$m")

@@ -28,6 +28,7 @@
 #include "pairwatch/watch/policy.h"
 #include "pairwatch/watch/server_inventory.h"
 #include "check_policy.h"
+#include "flow_workers.h"
 #include "report_driver.h"
 
 #include <unistd.h>
@@ -36,6 +37,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <random>
 #include <fmt/format.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
@@ -129,27 +131,52 @@ std::string format_alerts(const watch::AlertEngine& engine) {
 /// the big buffered writes); SIGHUP reopens every file, for logrotate.
 class OutputUpkeep final : public decode::PacketConsumer {
 public:
-    OutputUpkeep(const FileOutputs& outputs, exporter::AlertWriter* alerts, bool live)
-        : outputs_(outputs), alerts_(alerts), live_(live) {}
+    /// `lock`: the sinks' lock while flow workers write them (null with one worker).
+    OutputUpkeep(const FileOutputs& outputs, exporter::AlertWriter* alerts, bool live,
+                 std::mutex* lock)
+        : outputs_(outputs), alerts_(alerts), live_(live), lock_(lock) {}
     void on_packet(const decode::PacketInfo& /*packet*/) override {}
     void on_batch_end() override {
         if (!live_) return;
         const auto now = std::chrono::steady_clock::now();
         if (now < next_) return;
         next_ = now + std::chrono::seconds(1);
+        const auto hold = locked();
         for (const auto& s : outputs_.sinks) s->flush();
     }
     void on_reopen() override {
+        const auto hold = locked();
         for (const auto& s : outputs_.sinks) s->reopen();
         if (alerts_ != nullptr) alerts_->reopen();
     }
 
 private:
+    [[nodiscard]] std::unique_lock<std::mutex> locked() const {
+        return lock_ != nullptr ? std::unique_lock(*lock_) : std::unique_lock<std::mutex>();
+    }
+
     const FileOutputs& outputs_;
     exporter::AlertWriter* alerts_;
     bool live_;
+    std::mutex* lock_;
     std::chrono::steady_clock::time_point next_{};
 };
+
+/// How many flow workers a run gets: --threads, unless an output reads one flow table as a
+/// whole (the rolling report and --metrics walk its open flows, IPFIX times its active
+/// timeouts on one clock, --packets prints in capture order); those run on one, and say so.
+std::size_t flow_workers_for(const Config& config, bool rolling) {
+    if (config.threads <= 1) return 1;
+    const char* needs_one = rolling           ? "the rolling report"
+                            : config.metrics  ? "--metrics"
+                            : config.ipfix    ? "--ipfix"
+                            : config.packets  ? "--packets"
+                                              : nullptr;
+    if (needs_one == nullptr) return config.threads;
+    spdlog::info("--threads {}: {} reads a single flow table for now; using one flow thread",
+                 config.threads, needs_one);
+    return 1;
+}
 
 std::unique_ptr<exporter::IpfixExporter> make_ipfix(const Config& config, std::uint64_t seed) {
     const exporter::CollectorAddress address = exporter::parse_collector(*config.ipfix);
@@ -228,10 +255,31 @@ int run(const Config& config) {
     }
     const std::uint64_t seed = config.hash_seed.value_or(std::random_device{}() * 0x9e3779b97f4a7c15ULL ^
                                                          std::random_device{}());
-    // Payload inspection sits between the flow table and the sinks (see dpi/app_detector.h).
-    std::unique_ptr<dpi::AppDetector> detector;
-    if (config.dpi) detector = std::make_unique<dpi::AppDetector>();
-    FileOutputs outputs(config, registry, seed, detector.get());
+    const capture::SourceInfo info = source->info();
+    // The rolling report: a live capture and a paced replay report by capture time; a file
+    // read at full speed only when --interval was given, by wall time.
+    const bool rolling = !config.quiet && !config.packets && config.interval_s > 0 &&
+                         (info.live || config.replay_speed > 0 || config.interval_given);
+    // The flow tables (one per --threads worker) and their payload inspectors, which sit between
+    // each table and the sinks (see dpi/app_detector.h); built before privileges are dropped.
+    flow::FanOutSink sinks;
+    FlowWorkersOptions flow_options;
+    flow_options.workers = flow_workers_for(config, rolling);
+    flow_options.dpi = config.dpi;
+    flow_options.table.max_flows = config.max_flows;
+    flow_options.table.tcp_timeout_ns = to_ns(config.tcp_timeout_s);
+    flow_options.table.udp_timeout_ns = to_ns(config.udp_timeout_s);
+    flow_options.table.closed_linger_ns = to_ns(config.linger_s);
+    flow_options.table.hash_seed = seed;
+    // Only IPFIX reports running conversations; the other outputs keep one record each.
+    if (config.ipfix) flow_options.table.active_timeout_ns = to_ns(config.active_timeout_s);
+    auto client_rule = [&registry](std::uint8_t proto, std::uint16_t a, std::uint16_t b) {
+        const auto p = proto == decode::kIpProtoTcp ? services::Proto::Tcp : services::Proto::Udp;
+        const services::ClientGuess g = services::guess_client_port(registry, p, a, b);
+        return g.side == services::ClientSide::A ? -1 : g.side == services::ClientSide::B ? 1 : 0;
+    };
+    FlowWorkers flows(flow_options, client_rule, sinks);
+    FileOutputs outputs(config, registry, seed, flows.apps());
     std::optional<absl::flat_hash_set<watch::ServerKey>> baseline;
     if (config.baseline_file) baseline = watch::read_baseline(*config.baseline_file);
     std::unique_ptr<exporter::AlertWriter> alert_writer;
@@ -267,14 +315,12 @@ int run(const Config& config) {
     const std::string user = drop_privileges(config.drop_to_user);
     spdlog::debug("capturing as {}", user);
 
-    const capture::SourceInfo info = source->info();
     std::vector<decode::PacketConsumer*> consumers;
     std::unique_ptr<report::PacketPrinter> printer;
     if (config.packets) {
         printer = std::make_unique<report::PacketPrinter>(stdout, info.ts_decimals);
         consumers.push_back(printer.get());
     }
-    flow::FanOutSink sinks;
     for (const auto& s : outputs.sinks) sinks.add(s.get());
     // Every server that answers, for the servers view, --servers/--learn and the alerts.
     watch::ServerInventory inventory;
@@ -293,35 +339,26 @@ int run(const Config& config) {
     report::FlowSummary summary(registry);
     if (!config.quiet && !config.packets) sinks.add(&summary);
 
-    flow::FlowTableOptions table_options;
-    table_options.max_flows = config.max_flows;
-    table_options.tcp_timeout_ns = to_ns(config.tcp_timeout_s);
-    table_options.udp_timeout_ns = to_ns(config.udp_timeout_s);
-    table_options.closed_linger_ns = to_ns(config.linger_s);
-    table_options.hash_seed = seed;
-    // Only IPFIX reports running conversations; the other outputs keep one record each.
-    if (ipfix) table_options.active_timeout_ns = to_ns(config.active_timeout_s);
-    auto client_rule = [&registry](std::uint8_t proto, std::uint16_t a, std::uint16_t b) {
-        const auto p = proto == decode::kIpProtoTcp ? services::Proto::Tcp : services::Proto::Udp;
-        const services::ClientGuess g = services::guess_client_port(registry, p, a, b);
-        return g.side == services::ClientSide::A ? -1 : g.side == services::ClientSide::B ? 1 : 0;
-    };
-    flow::FlowTable table(table_options, client_rule,
-                          detector ? static_cast<flow::FlowSink*>(detector.get()) : &sinks);
-    consumers.push_back(&table);
-    if (detector) {
-        detector->connect(table, &sinks);
-        detector->set_app_listener([&alerts, &registry](const flow::Flow& f, std::string_view app) {
-            const services::FlowLabel label = services::label_flow(f, registry);
-            // Only the responder's own port makes a claim about what the server speaks.
-            if (label.source != services::LabelSource::RespPort) return;
-            if (watch::app_contradicts_service(app, label.service->name)) {
-                alerts.on_app(f, app, label.service->name);
-            }
-        });
-        consumers.push_back(detector.get()); // right after the table: it reads the packet's slot
+    flows.set_app_listener([&alerts, &registry](const flow::Flow& f, std::string_view app) {
+        const services::FlowLabel label = services::label_flow(f, registry);
+        // Only the responder's own port makes a claim about what the server speaks.
+        if (label.source != services::LabelSource::RespPort) return;
+        if (watch::app_contradicts_service(app, label.service->name)) {
+            alerts.on_app(f, app, label.service->name);
+        }
+    });
+    // One worker runs on the decoding thread with the other consumers; several get a thread
+    // each and the packets of their own conversations (app/pipeline.h).
+    PipelineOptions pipeline_options;
+    if (flows.size() == 1) {
+        for (auto* c : flows.consumers(0)) consumers.push_back(c);
+    } else {
+        for (std::size_t k = 0; k < flows.size(); ++k) pipeline_options.workers.push_back(flows.consumers(k));
+        pipeline_options.worker_seed = seed;
+        spdlog::debug("{} flow workers", flows.size());
     }
-    OutputUpkeep upkeep(outputs, alert_writer.get(), info.live);
+    flow::FlowTable& table = flows.table(0);
+    OutputUpkeep upkeep(outputs, alert_writer.get(), info.live, flows.sinks_lock());
     if (!outputs.sinks.empty() || alert_writer) consumers.push_back(&upkeep);
     if (ipfix) consumers.push_back(ipfix.get()); // its clock: holds, template refresh, TCP
     std::unique_ptr<exporter::MetricsCollector> metrics;
@@ -333,10 +370,6 @@ int run(const Config& config) {
         metrics_source.store(metrics.get());
     }
 
-    // The rolling report: a live capture and a paced replay report by capture time; a file
-    // read at full speed only when --interval was given, by wall time.
-    const bool rolling = !config.quiet && !config.packets && config.interval_s > 0 &&
-                         (info.live || config.replay_speed > 0 || config.interval_given);
     const bool stdout_taken = report_out != stdout;
     std::unique_ptr<report::LiveReport> live;
     std::unique_ptr<report::ConsoleView> console;
@@ -372,7 +405,6 @@ int run(const Config& config) {
         log_sinks = spdlog::default_logger()->sinks();
         spdlog::default_logger()->sinks() = {held_logs};
     }
-    PipelineOptions pipeline_options;
     pipeline_options.replay_speed = config.replay_speed;
     // On a terminal, SIGHUP is the terminal going away; without one (a service), logrotate.
     pipeline_options.hangup_stops = ::isatty(STDIN_FILENO) != 0 || ::isatty(STDOUT_FILENO) != 0;
@@ -393,8 +425,8 @@ int run(const Config& config) {
     }
 
     if (result.source_warning) spdlog::warn("{}", *result.source_warning);
-    if (detector) {
-        const dpi::AppDetectorStats& ds = detector->stats();
+    if (config.dpi) {
+        const dpi::AppDetectorStats ds = flows.dpi_stats();
         spdlog::debug("payload inspection (nDPI {}): {} flows inspected, {} named, {} gave up "
                       "after the packet bound, {} ended undecided; {} packets; peak {} at once",
                       dpi::AppDetector::ndpi_version(), ds.flows_inspected, ds.detected,
@@ -417,10 +449,13 @@ int run(const Config& config) {
                                : result.quit    ? " (quit)"
                                                 : "");
             text += summary.text();
-            const auto& ts = table.stats();
-            text += fmt::format("table: {} flows created, peak {} open, {} evicted; {} packets in "
-                                "flows, {} in none\n",
+            const flow::FlowTableStats ts = flows.stats();
+            text += fmt::format("table: {} flows created, peak {} open{}, {} evicted; {} packets "
+                                "in flows, {} in none\n",
                                 ts.flows_created, ts.peak_active,
+                                flows.size() > 1 ? fmt::format(" (the sum of {} workers' peaks)",
+                                                               flows.size())
+                                                 : "",
                                 ts.ended[static_cast<std::size_t>(flow::EndReason::Evicted)],
                                 ts.packets_in_flows, ts.packets_not_in_flows);
             // Only when a cap was reached: what a flood made pairwatch leave out.

@@ -2,6 +2,7 @@
 
 #include "pairwatch/capture/frame_batch.h"
 #include "pairwatch/capture/replay_pacer.h"
+#include "pairwatch/flow/flow_key.h"
 #include "pairwatch/util/spsc_queue.h"
 
 #include <poll.h>
@@ -10,8 +11,11 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <stdexcept>
 #include <mutex>
 #include <thread>
 
@@ -21,6 +25,9 @@ namespace {
 
 constexpr std::size_t kBatches = 16;
 using BatchQueue = util::SpscQueue<capture::FrameBatch*, kBatches>;
+// Decoded batches the workers may hold at once: fewer than kBatches, so the capture thread
+// always has frame batches to fill while the workers catch up.
+constexpr std::size_t kInFlight = 8;
 
 // A live (or paced) batch waits at most this long for company before it goes to the decoder.
 constexpr auto kTimelyFlushAfter = std::chrono::milliseconds(20);
@@ -76,6 +83,40 @@ private:
     int fd_ = -1;
 };
 
+/// One frame batch, decoded once by the decoding thread and read by every worker (each takes
+/// the packets it owns); back to the capture thread when the last worker is done.
+struct DecodedBatch {
+    capture::FrameBatch* frames = nullptr;
+    std::vector<decode::PacketInfo> packets;
+    std::vector<std::uint8_t> owner; // worker index per packet
+    std::int64_t tick_ns = 0;        // the batch's latest time: its packets' or its clock
+    bool reopen = false;
+    std::atomic<std::uint32_t> pending{0}; // workers not done with it yet
+};
+
+using WorkQueue = util::SpscQueue<DecodedBatch*, kInFlight>;
+
+/// A flow worker: its consumers get the packets it owns, in capture order.
+void work(std::uint8_t worker, const std::vector<decode::PacketConsumer*>& consumers,
+          WorkQueue& queue) {
+    while (auto batch = queue.pop()) {
+        DecodedBatch& d = **batch;
+        for (std::size_t i = 0; i < d.packets.size(); ++i) {
+            if (d.owner[i] != worker) continue;
+            for (auto* c : consumers) c->on_packet(d.packets[i]);
+        }
+        if (d.tick_ns != 0) {
+            for (auto* c : consumers) c->on_clock(d.tick_ns);
+        }
+        for (auto* c : consumers) c->on_batch_end();
+        if (d.reopen) {
+            for (auto* c : consumers) c->on_reopen();
+        }
+        if (d.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) d.pending.notify_one();
+    }
+    for (auto* c : consumers) c->on_end();
+}
+
 } // namespace
 
 struct Pipeline::Shared {
@@ -97,7 +138,9 @@ Pipeline::Pipeline(std::unique_ptr<capture::PacketSource> source,
     : source_(std::move(source)), consumers_(std::move(consumers)),
       decoder_(source_->info().dlt, options.decoder),
       replay_speed_(source_->info().live ? 0 : options.replay_speed), hangup_stops_(options.hangup_stops),
+      workers_(std::move(options.workers)), worker_seed_(options.worker_seed),
       shared_(std::make_unique<Shared>()) {
+    if (workers_.size() > 255) throw std::invalid_argument("at most 255 flow workers");
     for (auto& b : shared_->batches) shared_->free.push(&b);
 }
 
@@ -184,6 +227,10 @@ void Pipeline::capture_loop() {
 }
 
 void Pipeline::decode_loop() {
+    if (workers_.size() >= 2) {
+        dispatch_loop();
+        return;
+    }
     Shared& s = *shared_;
     decode::PacketInfo info;
     bool stopping = false;
@@ -211,6 +258,82 @@ void Pipeline::decode_loop() {
             }
         }
     }
+    for (auto* c : consumers_) c->on_end();
+    s.decode_done.store(true);
+    waker_.notify();
+}
+
+void Pipeline::dispatch_loop() {
+    Shared& s = *shared_;
+    const auto n = static_cast<std::uint32_t>(workers_.size());
+    std::vector<std::unique_ptr<WorkQueue>> queues;
+    for (std::uint32_t k = 0; k < n; ++k) queues.push_back(std::make_unique<WorkQueue>());
+    std::vector<std::thread> threads;
+    for (std::uint32_t k = 0; k < n; ++k) {
+        threads.emplace_back(work, static_cast<std::uint8_t>(k), std::cref(workers_[k]),
+                             std::ref(*queues[k]));
+    }
+
+    // A ring of decoded batches, oldest first; the oldest goes back to the capture thread
+    // once every worker is done with it.
+    std::array<DecodedBatch, kInFlight> ring;
+    std::size_t oldest = 0;
+    std::size_t in_flight = 0;
+    auto reclaim_oldest = [&](bool wait) {
+        DecodedBatch& d = ring[oldest];
+        for (std::uint32_t v = d.pending.load(std::memory_order_acquire); v != 0;
+             v = d.pending.load(std::memory_order_acquire)) {
+            if (!wait) return false;
+            d.pending.wait(v, std::memory_order_acquire);
+        }
+        d.frames->clear();
+        s.free.push(d.frames);
+        d.frames = nullptr;
+        oldest = (oldest + 1) % kInFlight;
+        --in_flight;
+        return true;
+    };
+    bool stopping = false;
+    while (auto batch = s.full.pop()) {
+        while (in_flight > 0 && reclaim_oldest(in_flight == kInFlight)) {
+        }
+        DecodedBatch& d = ring[(oldest + in_flight) % kInFlight];
+        ++in_flight;
+        d.frames = *batch;
+        const std::size_t count = d.frames->size();
+        d.packets.resize(count);
+        d.owner.resize(count);
+        std::int64_t tick = d.frames->clock_ns();
+        for (std::size_t i = 0; i < count; ++i) {
+            decode::PacketInfo& info = d.packets[i];
+            decoder_.decode((*d.frames)[i], info);
+            d.owner[i] = static_cast<std::uint8_t>(flow::worker_of(info, worker_seed_, n));
+            tick = std::max(tick, info.ts_ns);
+            for (auto* c : consumers_) c->on_packet(info);
+        }
+        d.tick_ns = tick;
+        if (const std::int64_t clock = d.frames->clock_ns(); clock != 0) {
+            for (auto* c : consumers_) c->on_clock(clock);
+        }
+        for (auto* c : consumers_) c->on_batch_end();
+        d.reopen = s.reopen.exchange(false);
+        if (d.reopen) {
+            for (auto* c : consumers_) c->on_reopen();
+        }
+        d.pending.store(n, std::memory_order_release);
+        for (auto& q : queues) q->push(&d);
+        if (!stopping) {
+            for (auto* c : consumers_) {
+                if (c->wants_stop()) stopping = true;
+            }
+            if (stopping) {
+                s.stop.store(true);
+                source_->interrupt();
+            }
+        }
+    }
+    for (auto& q : queues) q->close();
+    for (auto& t : threads) t.join();
     for (auto* c : consumers_) c->on_end();
     s.decode_done.store(true);
     waker_.notify();

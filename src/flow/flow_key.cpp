@@ -54,4 +54,13 @@ std::uint64_t hash_flow_key(const FlowKey& key, std::uint64_t seed) {
     return fold_multiply(h ^ kP2, sizeof key ^ kP1);
 }
 
+std::uint32_t worker_of(const decode::PacketInfo& packet, std::uint64_t seed,
+                        std::uint32_t workers) {
+    if (workers <= 1 || !packet.has_ports()) return 0;
+    constexpr std::uint64_t kWorkerSalt = 0x5bd1e9955bd1e995ULL;
+    const std::uint64_t h = hash_flow_key(make_flow_key(packet).key, seed ^ kWorkerSalt);
+    // The high half, scaled to [0, workers): no division, and independent of the low bits.
+    return static_cast<std::uint32_t>(((h >> 32) * workers) >> 32);
+}
+
 } // namespace pairwatch::flow

@@ -11,8 +11,13 @@ namespace pairwatch::report {
 
 namespace {
 
-bool heap_order(const FlowSummary::Conversation& a, const FlowSummary::Conversation& b) {
-    return a.bytes > b.bytes; // std::*_heap with this keeps the smallest on top
+/// More bytes first, then the earlier start, then the line: a total order, so which tied
+/// conversations make the list does not depend on the order flows end in (with several flow
+/// workers that is not the capture's). std::*_heap with it keeps the last in the list on top.
+bool ranks_before(const FlowSummary::Conversation& a, const FlowSummary::Conversation& b) {
+    if (a.bytes != b.bytes) return a.bytes > b.bytes;
+    if (a.first_ns != b.first_ns) return a.first_ns < b.first_ns;
+    return a.line < b.line;
 }
 
 void add(Totals& t, std::uint64_t packets, std::uint64_t bytes) {
@@ -72,19 +77,24 @@ void FlowSummary::on_flow_end(const flow::Flow& f, flow::EndReason why) {
     ++by_end_[static_cast<std::size_t>(why)];
 
     if (top_ == 0) return;
-    if (top_conversations_.size() == top_ && bytes <= top_conversations_.front().bytes) return;
+    const bool full = top_conversations_.size() == top_;
+    if (full) {
+        const Conversation& last = top_conversations_.front();
+        if (bytes < last.bytes || (bytes == last.bytes && f.first_ns > last.first_ns)) return;
+    }
     const std::string_view proto = f.is_tcp() ? "tcp" : "udp";
     const std::string service = named ? std::string(label.service->name) : fmt::format("{}/{}", port, proto);
-    Conversation c{bytes, fmt::format("{:<3} {:>22} > {:<22} {:<12} {:<6} {:>8} {:>12}", proto,
+    Conversation c{bytes, f.first_ns, fmt::format("{:<3} {:>22} > {:<22} {:<12} {:<6} {:>8} {:>12}", proto,
                                       decode::format_endpoint(f.orig_addr(), f.orig_port(), f.ip_version()),
                                       decode::format_endpoint(f.resp_addr(), f.resp_port(), f.ip_version()),
                                       service, flow::to_string(state), packets, bytes)};
-    if (top_conversations_.size() == top_) {
-        std::pop_heap(top_conversations_.begin(), top_conversations_.end(), heap_order);
+    if (full) {
+        if (!ranks_before(c, top_conversations_.front())) return;
+        std::pop_heap(top_conversations_.begin(), top_conversations_.end(), ranks_before);
         top_conversations_.pop_back();
     }
     top_conversations_.push_back(std::move(c));
-    std::push_heap(top_conversations_.begin(), top_conversations_.end(), heap_order);
+    std::push_heap(top_conversations_.begin(), top_conversations_.end(), ranks_before);
 }
 
 std::map<std::string, Totals> FlowSummary::by_service() const {

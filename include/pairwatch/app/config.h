@@ -42,6 +42,8 @@ struct Config {
     std::optional<std::uint64_t> hash_seed; // unset: random at start-up
     std::optional<std::string> services_file;
     bool dpi = true; // --no-dpi: no payload inspection (nDPI), so no `app` in the records
+    /// --threads: flow workers, each with its own table for the conversations hashed to it.
+    std::size_t threads = 1;
 
     // Output.
     bool packets = false; // --packets: one line per TCP/UDP packet, then the decode counters

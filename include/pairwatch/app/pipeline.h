@@ -1,5 +1,6 @@
 // The threads: capture reads frames into batches, the decoding thread decodes them and feeds
-// the consumers, and the calling thread waits for signals, keys and report snapshots.
+// the consumers (or, with flow workers, hands each packet to the worker that owns its
+// conversation), and the calling thread waits for signals, keys and report snapshots.
 #pragma once
 
 #include "pairwatch/capture/packet_source.h"
@@ -49,6 +50,13 @@ struct PipelineOptions {
     /// SIGHUP: false, the consumers reopen their files (a daemon's logrotate); true, the
     /// terminal hung up and the run ends as on SIGTERM.
     bool hangup_stops = false;
+    /// Flow workers (--threads): with two or more, each list runs on its own thread and gets
+    /// the packets of the conversations flow::worker_of gives it (each packet to exactly one
+    /// worker), then, at the end of each batch, on_clock with the batch's latest time so its
+    /// flows expire as they would in one table. The consumers given to the Pipeline itself
+    /// see every packet, on the decoding thread. Empty: everything on the decoding thread.
+    std::vector<std::vector<decode::PacketConsumer*>> workers;
+    std::uint64_t worker_seed = 0;
 };
 
 /// How far a file has been read, for the progress line.
@@ -81,12 +89,16 @@ private:
     struct Shared;
     void capture_loop();
     void decode_loop();
+    /// decode_loop with flow workers: decodes, then hands each batch to every worker.
+    void dispatch_loop();
 
     std::unique_ptr<capture::PacketSource> source_;
     std::vector<decode::PacketConsumer*> consumers_;
     decode::Decoder decoder_;
     double replay_speed_;
     bool hangup_stops_;
+    std::vector<std::vector<decode::PacketConsumer*>> workers_;
+    std::uint64_t worker_seed_;
     util::Waker waker_;
     std::unique_ptr<Shared> shared_;
 };

@@ -48,4 +48,11 @@ struct KeyedPacket {
 /// Seeded hash of the canonical key: the same for both directions.
 [[nodiscard]] std::uint64_t hash_flow_key(const FlowKey& key, std::uint64_t seed);
 
+/// Which of `workers` flow workers owns the packet's conversation: the same for both directions
+/// (the key is symmetric) and for every fragment of a datagram; worker 0 for frames without a
+/// socket pair. Uses another hash than the tables' index, whose low bits would otherwise be
+/// the same for every key a worker holds.
+[[nodiscard]] std::uint32_t worker_of(const decode::PacketInfo& packet, std::uint64_t seed,
+                                      std::uint32_t workers);
+
 } // namespace pairwatch::flow

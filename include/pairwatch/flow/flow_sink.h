@@ -5,6 +5,8 @@
 
 #include "pairwatch/flow/flow.h"
 
+#include <cstddef>
+#include <mutex>
 #include <vector>
 
 namespace pairwatch::flow {
@@ -45,6 +47,37 @@ public:
 
 private:
     std::vector<FlowSink*> sinks_;
+};
+
+/// Lets the tables of several flow workers (--threads) feed one set of sinks: each event runs
+/// under `lock`, so the sinks see one event at a time as with one table, and on_finish goes on
+/// once, after the last of the `users` tables has finished. Whoever else touches the sinks
+/// while the workers run (a flush, a reopen) takes the same lock.
+class SharedSink final : public FlowSink {
+public:
+    SharedSink(FlowSink& downstream, std::mutex& lock, std::size_t users)
+        : downstream_(downstream), lock_(lock), unfinished_(users) {}
+    void on_flow_end(const Flow& flow, EndReason why) override {
+        std::lock_guard hold(lock_);
+        downstream_.on_flow_end(flow, why);
+    }
+    void on_answer(const Flow& flow) override {
+        std::lock_guard hold(lock_);
+        downstream_.on_answer(flow);
+    }
+    void on_flow_update(const Flow& flow, std::int64_t now_ns) override {
+        std::lock_guard hold(lock_);
+        downstream_.on_flow_update(flow, now_ns);
+    }
+    void on_finish() override {
+        std::lock_guard hold(lock_);
+        if (unfinished_ > 0 && --unfinished_ == 0) downstream_.on_finish();
+    }
+
+private:
+    FlowSink& downstream_;
+    std::mutex& lock_;
+    std::size_t unfinished_;
 };
 
 } // namespace pairwatch::flow

@@ -79,6 +79,12 @@ public:
         return static_cast<std::uint32_t>(&flow - slots_.data());
     }
     [[nodiscard]] std::size_t slot_count() const { return slots_.size(); }
+    /// True when `flow` is one of this table's records (with several flow workers, which
+    /// table a flow handed to a sink came from).
+    [[nodiscard]] bool holds(const Flow& flow) const {
+        const std::less<const Flow*> before;
+        return !before(&flow, slots_.data()) && before(&flow, slots_.data() + slots_.size());
+    }
     /// The record in a slot (an open flow only while its slot is in use).
     [[nodiscard]] const Flow& at(std::uint32_t slot) const { return slots_[slot]; }
     static constexpr std::uint32_t kNoSlot = UINT32_MAX;

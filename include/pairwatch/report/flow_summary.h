@@ -32,6 +32,7 @@ public:
 
     struct Conversation {
         std::uint64_t bytes = 0;
+        std::int64_t first_ns = 0;
         std::string line; // already formatted: proto orig > resp service state pkts bytes
     };
 
@@ -59,7 +60,7 @@ private:
     std::array<Totals, 3> by_category_{};
     std::array<std::array<Totals, kStates>, 2> by_state_{}; // [udp?][state]
     std::array<std::uint64_t, kEndReasons> by_end_{};
-    std::vector<Conversation> top_conversations_; // a min-heap on bytes, at most top_ long
+    std::vector<Conversation> top_conversations_; // a heap, the last-ranked on top; at most top_
 };
 
 } // namespace pairwatch::report

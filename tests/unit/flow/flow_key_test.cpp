@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <type_traits>
 
 using pairwatch::decode::PacketInfo;
@@ -162,4 +163,28 @@ TEST(FlowKey, EqualityComparesEveryByte) {
     EXPECT_EQ(a, b);
     b.vlan_inner = 5;
     EXPECT_NE(a, b);
+}
+
+TEST(WorkerOf, BothDirectionsGoToOneWorkerAndConversationsSpreadEvenly) {
+    constexpr std::uint32_t kWorkers = 3;
+    std::array<int, kWorkers> per_worker{};
+    for (std::uint16_t port = 1024; port < 1024 + 3000; ++port) {
+        const PacketInfo out = udp_packet(0, {"10.0.0.9", port}, {"10.0.0.2", 53}, 40);
+        const std::uint32_t w = pairwatch::flow::worker_of(out, 7, kWorkers);
+        ASSERT_LT(w, kWorkers);
+        EXPECT_EQ(pairwatch::flow::worker_of(reversed(out), 7, kWorkers), w);
+        ++per_worker[w];
+    }
+    // 1000 each on average; a fair hash keeps every worker within 10% of it.
+    for (const int n : per_worker) {
+        EXPECT_GT(n, 900);
+        EXPECT_LT(n, 1100);
+    }
+}
+
+TEST(WorkerOf, FramesWithoutASocketPairGoToTheFirstWorker) {
+    PacketInfo icmp = udp_packet(0, {"10.0.0.9", 1}, {"10.0.0.2", 2}, 40);
+    icmp.outcome = pairwatch::decode::Outcome::OtherIp;
+    EXPECT_EQ(pairwatch::flow::worker_of(icmp, 7, 4), 0u);
+    EXPECT_EQ(pairwatch::flow::worker_of(udp_packet(0, {"10.0.0.9", 1}, {"10.0.0.2", 2}, 40), 7, 1), 0u);
 }
