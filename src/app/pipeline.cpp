@@ -96,15 +96,52 @@ struct DecodedBatch {
 
 using WorkQueue = util::SpscQueue<DecodedBatch*, kInFlight>;
 
+/// Each packet to every consumer in turn, in order; those that look ahead (asked once per
+/// batch) see each packet kFarAhead and kNearAhead packets before its turn too.
+void feed(const std::vector<const decode::PacketInfo*>& packets,
+          const std::vector<decode::PacketConsumer*>& consumers,
+          std::vector<decode::PacketConsumer*>& lookers) {
+    lookers.clear();
+    for (auto* c : consumers) {
+        if (c->looks_ahead()) lookers.push_back(c);
+    }
+    using Ahead = decode::PacketConsumer::Ahead;
+    constexpr std::size_t kFar = decode::PacketConsumer::kFarAhead;
+    constexpr std::size_t kNear = decode::PacketConsumer::kNearAhead;
+    const std::size_t n = packets.size();
+    if (!lookers.empty()) {
+        for (std::size_t i = 0; i < std::min(n, kFar); ++i) {
+            for (auto* l : lookers) l->look_ahead(*packets[i], Ahead::Far);
+        }
+        for (std::size_t i = 0; i < std::min(n, kNear); ++i) {
+            for (auto* l : lookers) l->look_ahead(*packets[i], Ahead::Near);
+        }
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!lookers.empty()) {
+            if (i + kFar < n) {
+                for (auto* l : lookers) l->look_ahead(*packets[i + kFar], Ahead::Far);
+            }
+            if (i + kNear < n) {
+                for (auto* l : lookers) l->look_ahead(*packets[i + kNear], Ahead::Near);
+            }
+        }
+        for (auto* c : consumers) c->on_packet(*packets[i]);
+    }
+}
+
 /// A flow worker: its consumers get the packets it owns, in capture order.
 void work(std::uint8_t worker, const std::vector<decode::PacketConsumer*>& consumers,
           WorkQueue& queue) {
+    std::vector<decode::PacketConsumer*> lookers;
+    std::vector<const decode::PacketInfo*> mine;
     while (auto batch = queue.pop()) {
         DecodedBatch& d = **batch;
+        mine.clear();
         for (std::size_t i = 0; i < d.packets.size(); ++i) {
-            if (d.owner[i] != worker) continue;
-            for (auto* c : consumers) c->on_packet(d.packets[i]);
+            if (d.owner[i] == worker) mine.push_back(&d.packets[i]);
         }
+        feed(mine, consumers, lookers);
         if (d.tick_ns != 0) {
             for (auto* c : consumers) c->on_clock(d.tick_ns);
         }
@@ -232,13 +269,20 @@ void Pipeline::decode_loop() {
         return;
     }
     Shared& s = *shared_;
-    decode::PacketInfo info;
+    // A whole batch is decoded before any of it is counted, so the flow table can look ahead.
+    std::vector<decode::PacketInfo> infos(capture::FrameBatch::kMaxFrames);
+    std::vector<const decode::PacketInfo*> packets;
+    std::vector<decode::PacketConsumer*> lookers;
     bool stopping = false;
     while (auto batch = s.full.pop()) {
-        for (std::size_t i = 0; i < (*batch)->size(); ++i) {
-            decoder_.decode((**batch)[i], info);
-            for (auto* c : consumers_) c->on_packet(info);
+        const std::size_t count = (*batch)->size();
+        if (infos.size() < count) infos.resize(count);
+        packets.clear();
+        for (std::size_t i = 0; i < count; ++i) {
+            decoder_.decode((**batch)[i], infos[i]);
+            packets.push_back(&infos[i]);
         }
+        feed(packets, consumers_, lookers);
         if (const std::int64_t clock = (*batch)->clock_ns(); clock != 0) {
             for (auto* c : consumers_) c->on_clock(clock);
         }

@@ -350,6 +350,21 @@ void FlowTable::on_packet(const decode::PacketInfo& packet) {
     }
 }
 
+void FlowTable::look_ahead(const decode::PacketInfo& packet, Ahead how_far) {
+    if (!packet.has_ports()) return;
+    const FlowKey key = make_flow_key(packet).key;
+    if (how_far == Ahead::Far) {
+        index_.prefetch(key);
+        return;
+    }
+    const auto it = index_.find(key);
+    if (it == index_.end()) return;
+    // Every line of the record: update() reads the key and writes counters, state and links.
+    const char* record = reinterpret_cast<const char*>(&slots_[*it]);
+    for (std::size_t at = 0; at < sizeof(Flow); at += 64) __builtin_prefetch(record + at, 1);
+    __builtin_prefetch(record + sizeof(Flow) - 1, 1);
+}
+
 void FlowTable::advance_time(std::int64_t now_ns) {
     if (now_ns > now_ns_) move_clock(now_ns, false);
 }

@@ -4,6 +4,7 @@
 
 #include "pairwatch/decode/packet_info.h"
 
+#include <cstddef>
 #include <cstdint>
 
 namespace pairwatch::decode {
@@ -24,6 +25,17 @@ public:
     virtual void on_reopen() {}
     /// True once the consumer cannot take more (its output closed): the capture stops.
     [[nodiscard]] virtual bool wants_stop() const { return false; }
+
+    /// How far ahead of its on_packet a packet is shown to look_ahead.
+    enum class Ahead : std::uint8_t { Far, Near };
+    static constexpr std::size_t kFarAhead = 8;
+    static constexpr std::size_t kNearAhead = 4;
+    /// True for a consumer that can use a packet before its turn: the pipeline then shows it
+    /// each packet kFarAhead and kNearAhead packets early, so that what the packet will need
+    /// is loaded by the time it comes (the flow table's index bucket, then its record).
+    [[nodiscard]] virtual bool looks_ahead() const { return false; }
+    /// A hint only: must not change anything the consumer's results depend on.
+    virtual void look_ahead(const PacketInfo& /*packet*/, Ahead /*how_far*/) {}
 };
 
 } // namespace pairwatch::decode

@@ -58,6 +58,13 @@ public:
     FlowTable& operator=(const FlowTable&) = delete;
 
     void on_packet(const decode::PacketInfo& packet) override;
+    /// At 1M conversations a packet's index bucket, slot number and record are each a cache
+    /// miss, one after the other: loaded ahead, they overlap with the packets in between
+    /// (-22% time at 1M). A table that fits the caches has no misses to hide, and the second
+    /// and third lookups only cost (+35% at 10k): it looks ahead only past kLookAheadFrom.
+    [[nodiscard]] bool looks_ahead() const override { return index_.size() >= kLookAheadFrom; }
+    static constexpr std::size_t kLookAheadFrom = 131072;
+    void look_ahead(const decode::PacketInfo& packet, Ahead how_far) override;
     /// End of input: every open flow ends with reason capture-end.
     void on_end() override;
     /// The capture's clock moved with no packet (a quiet live link, a paced replay waiting):

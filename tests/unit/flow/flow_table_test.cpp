@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include <string>
 #include <vector>
 
@@ -867,4 +869,40 @@ TEST(FlowTable, ActiveTimeoutAfterAJumpInTimeFiresOncePerFlow) {
     fx.table.on_end();
     ASSERT_EQ(fx.sink.ended.size(), 1U);
     EXPECT_EQ(fx.sink.ended[0].flow.orig().packets.get(), 4U);
+}
+
+TEST(FlowTable, LooksAheadOnlyPastItsThresholdAndTheHintsChangeNothing) {
+    Fixture fx;
+    using Ahead = pairwatch::decode::PacketConsumer::Ahead;
+    const std::array<const char*, 3> clients{"10.0.0.1", "10.0.0.3", "10.0.0.4"};
+    std::size_t made = 0;
+    for (const auto& c : clients) {
+        for (std::uint16_t port = 1024; port < 1024 + 50'000; ++port) {
+            // Below the threshold the table says it has nothing to gain from hints.
+            if (made + 1 == FlowTable::kLookAheadFrom) {
+                EXPECT_FALSE(fx.table.looks_ahead());
+            }
+            fx.udp(1, {c, port}, kDns);
+            ++made;
+        }
+    }
+    ASSERT_GE(made, FlowTable::kLookAheadFrom);
+    EXPECT_TRUE(fx.table.looks_ahead());
+    const PacketInfo known = udp_packet(at(2), {"10.0.0.3", 1500}, kDns, 10);
+    const PacketInfo reply = udp_packet(at(2), kDns, {"10.0.0.3", 1500}, 10);
+    const PacketInfo unknown = udp_packet(at(2), {"10.0.0.9", 1500}, kDns, 10);
+    PacketInfo icmp = unknown;
+    icmp.outcome = Outcome::OtherIp;
+    for (const PacketInfo* p : {&known, &reply, &unknown, static_cast<const PacketInfo*>(&icmp)}) {
+        fx.table.look_ahead(*p, Ahead::Far);
+        fx.table.look_ahead(*p, Ahead::Near);
+    }
+    EXPECT_EQ(fx.table.size(), made);
+    EXPECT_EQ(fx.table.stats().packets_in_flows, made);
+    EXPECT_EQ(fx.table.stats().packets_not_in_flows, 0u);
+    fx.table.on_packet(reply);
+    fx.table.on_packet(unknown);
+    EXPECT_EQ(fx.table.size(), made + 1);
+    fx.table.on_end();
+    ASSERT_EQ(fx.sink.ended.size(), made + 1);
 }
