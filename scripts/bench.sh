@@ -274,6 +274,20 @@ verdict() { # NAME CONDITION-AWK-EXPR VALUE-TEXT
     if awk "BEGIN { exit !($2) }"; then echo "PASS  $1: $3"; else echo "FAIL  $1: $3"; fi
 }
 pw="pairwatch -q --no-dpi"
+if ((scaling)); then
+    # Speed-up of each worker count over one, by wall time (the same rounds).
+    for m in $conversations; do
+        for d in "--no-dpi" "(DPI)"; do
+            one=$(col "$m|pairwatch -q $d --threads 1" 1)
+            line="info  $m conversations, pairwatch -q $d: --threads 1"
+            for t in 2 3; do
+                line+=$(printf ', %s: %.2fx' "$t" "$(echo "$one / $(col "$m|pairwatch -q $d --threads $t" 1)" | bc -l)")
+            done
+            echo "$line"
+        done
+    done
+    exit 0
+fi
 if ((linearity)); then
     a=$(pps 1000000 "1000000|$pw")
     b=$(pps 10000000 "10000000|$pw")
