@@ -21,15 +21,25 @@
 
 namespace pairwatch::app {
 
+/// Frames copied out of the source and their packets, decoded on the capture thread before the
+/// hand-over (packets[i] is frames[i]): the capture thread reads and decodes, the flow thread
+/// only counts, so the two cores share the work more evenly than reading against the rest.
+/// (Outside the anonymous namespace: Pipeline::Shared, which has external linkage, holds them.)
+struct CaptureBatch {
+    capture::FrameBatch frames;
+    std::vector<decode::PacketInfo> packets;
+};
+
 namespace {
 
 constexpr std::size_t kBatches = 16;
-using BatchQueue = util::SpscQueue<capture::FrameBatch*, kBatches>;
+using Batch = CaptureBatch;
+using BatchQueue = util::SpscQueue<Batch*, kBatches>;
 // Decoded batches the workers may hold at once: fewer than kBatches, so the capture thread
 // always has frame batches to fill while the workers catch up.
 constexpr std::size_t kInFlight = 8;
 
-// A live (or paced) batch waits at most this long for company before it goes to the decoder.
+// A live (or paced) batch waits at most this long for company before it goes to the flow thread.
 constexpr auto kTimelyFlushAfter = std::chrono::milliseconds(20);
 // How often a paced replay that is waiting tells the flow thread the time.
 constexpr auto kPacedTick = std::chrono::milliseconds(50);
@@ -83,11 +93,10 @@ private:
     int fd_ = -1;
 };
 
-/// One frame batch, decoded once by the decoding thread and read by every worker (each takes
-/// the packets it owns); back to the capture thread when the last worker is done.
+/// One batch as the workers see it: each takes the packets it owns; back to the capture thread
+/// when the last worker is done.
 struct DecodedBatch {
-    capture::FrameBatch* frames = nullptr;
-    std::vector<decode::PacketInfo> packets;
+    Batch* batch = nullptr;
     std::vector<std::uint8_t> owner; // worker index per packet
     std::int64_t tick_ns = 0;        // the batch's latest time: its packets' or its clock
     bool reopen = false;
@@ -137,9 +146,10 @@ void work(std::uint8_t worker, const std::vector<decode::PacketConsumer*>& consu
     std::vector<const decode::PacketInfo*> mine;
     while (auto batch = queue.pop()) {
         DecodedBatch& d = **batch;
+        const std::vector<decode::PacketInfo>& packets = d.batch->packets;
         mine.clear();
-        for (std::size_t i = 0; i < d.packets.size(); ++i) {
-            if (d.owner[i] == worker) mine.push_back(&d.packets[i]);
+        for (std::size_t i = 0; i < packets.size(); ++i) {
+            if (d.owner[i] == worker) mine.push_back(&packets[i]);
         }
         feed(mine, consumers, lookers);
         if (d.tick_ns != 0) {
@@ -157,11 +167,11 @@ void work(std::uint8_t worker, const std::vector<decode::PacketConsumer*>& consu
 } // namespace
 
 struct Pipeline::Shared {
-    std::vector<capture::FrameBatch> batches = std::vector<capture::FrameBatch>(kBatches);
+    std::vector<Batch> batches = std::vector<Batch>(kBatches);
     BatchQueue full;
     BatchQueue free;
     std::atomic<bool> stop{false};
-    std::atomic<bool> decode_done{false};
+    std::atomic<bool> flow_done{false};
     std::atomic<bool> reopen{false}; // SIGHUP seen, for the flow thread to act on
     std::atomic<std::uint64_t> frames{0};
     std::atomic<std::uint64_t> position{0};
@@ -200,13 +210,18 @@ void Pipeline::capture_loop() {
     std::optional<capture::ReplayPacer> pacer;
     if (replay_speed_ > 0) pacer.emplace(replay_speed_);
     const bool timely = live || pacer.has_value();
-    capture::FrameBatch* batch = *s.free.pop();
+    Batch* batch = *s.free.pop();
     auto batch_started = Clock::now();
     auto counters_due = Clock::now();
     std::uint64_t frames = 0;
+    auto decode = [this](Batch& b) {
+        b.packets.resize(b.frames.size());
+        for (std::size_t i = 0; i < b.frames.size(); ++i) decoder_.decode(b.frames[i], b.packets[i]);
+    };
     auto send = [&] {
         s.frames.store(frames, std::memory_order_relaxed);
         s.position.store(source_->position(), std::memory_order_relaxed);
+        decode(*batch);
         s.full.push(batch);
         batch = *s.free.pop();
         batch_started = Clock::now();
@@ -216,8 +231,8 @@ void Pipeline::capture_loop() {
     auto wait_until_due = [&](std::int64_t ts_ns) {
         const auto due = pacer->due(ts_ns, Clock::now());
         for (auto now = Clock::now(); now < due && !s.stop.load(); now = Clock::now()) {
-            if (!batch->empty() || now - batch_started >= kPacedTick) {
-                batch->set_clock(std::min(pacer->capture_time(now), ts_ns - 1));
+            if (!batch->frames.empty() || now - batch_started >= kPacedTick) {
+                batch->frames.set_clock(std::min(pacer->capture_time(now), ts_ns - 1));
                 send();
             }
             std::this_thread::sleep_until(std::min(due, now + kPacedTick));
@@ -230,9 +245,9 @@ void Pipeline::capture_loop() {
         if (status == capture::ReadStatus::Frame) {
             ++frames;
             if (pacer) wait_until_due(frame.ts_ns);
-            if (!batch->add(frame)) {
+            if (!batch->frames.add(frame)) {
                 send();
-                batch->add(frame);
+                batch->frames.add(frame);
             }
         }
         if (live && Clock::now() >= counters_due) {
@@ -246,15 +261,18 @@ void Pipeline::capture_loop() {
         // A quiet link still sends (empty) batches on each read timeout, so the flow thread
         // wakes to expire flows and report by the wall clock.
         if (status == capture::ReadStatus::Timeout) {
-            batch->set_clock(realtime_ns() - kLiveTickLagNs);
+            batch->frames.set_clock(realtime_ns() - kLiveTickLagNs);
             send();
-        } else if (!batch->empty() && Clock::now() - batch_started > kTimelyFlushAfter) {
+        } else if (!batch->frames.empty() && Clock::now() - batch_started > kTimelyFlushAfter) {
             send();
         }
     }
     s.frames.store(frames, std::memory_order_relaxed);
     s.position.store(source_->position(), std::memory_order_relaxed);
-    if (!batch->empty()) s.full.push(batch);
+    if (!batch->frames.empty()) {
+        decode(*batch);
+        s.full.push(batch);
+    }
     {
         std::lock_guard lock(s.result_mutex);
         if (auto c = source_->counters()) s.counters = c;
@@ -263,34 +281,27 @@ void Pipeline::capture_loop() {
     s.full.close();
 }
 
-void Pipeline::decode_loop() {
+void Pipeline::flow_loop() {
     if (workers_.size() >= 2) {
         dispatch_loop();
         return;
     }
     Shared& s = *shared_;
-    // A whole batch is decoded before any of it is counted, so the flow table can look ahead.
-    std::vector<decode::PacketInfo> infos(capture::FrameBatch::kMaxFrames);
     std::vector<const decode::PacketInfo*> packets;
     std::vector<decode::PacketConsumer*> lookers;
     bool stopping = false;
     while (auto batch = s.full.pop()) {
-        const std::size_t count = (*batch)->size();
-        if (infos.size() < count) infos.resize(count);
         packets.clear();
-        for (std::size_t i = 0; i < count; ++i) {
-            decoder_.decode((**batch)[i], infos[i]);
-            packets.push_back(&infos[i]);
-        }
+        for (const decode::PacketInfo& p : (*batch)->packets) packets.push_back(&p);
         feed(packets, consumers_, lookers);
-        if (const std::int64_t clock = (*batch)->clock_ns(); clock != 0) {
+        if (const std::int64_t clock = (*batch)->frames.clock_ns(); clock != 0) {
             for (auto* c : consumers_) c->on_clock(clock);
         }
         for (auto* c : consumers_) c->on_batch_end();
         if (s.reopen.exchange(false)) {
             for (auto* c : consumers_) c->on_reopen();
         }
-        (*batch)->clear();
+        (*batch)->frames.clear();
         s.free.push(*batch);
         if (!stopping) {
             for (auto* c : consumers_) {
@@ -303,10 +314,11 @@ void Pipeline::decode_loop() {
         }
     }
     for (auto* c : consumers_) c->on_end();
-    s.decode_done.store(true);
+    s.flow_done.store(true);
     waker_.notify();
 }
 
+/// With flow workers the flow thread only deals the capture thread's decoded packets out.
 void Pipeline::dispatch_loop() {
     Shared& s = *shared_;
     const auto n = static_cast<std::uint32_t>(workers_.size());
@@ -330,9 +342,9 @@ void Pipeline::dispatch_loop() {
             if (!wait) return false;
             d.pending.wait(v, std::memory_order_acquire);
         }
-        d.frames->clear();
-        s.free.push(d.frames);
-        d.frames = nullptr;
+        d.batch->frames.clear();
+        s.free.push(d.batch);
+        d.batch = nullptr;
         oldest = (oldest + 1) % kInFlight;
         --in_flight;
         return true;
@@ -343,20 +355,19 @@ void Pipeline::dispatch_loop() {
         }
         DecodedBatch& d = ring[(oldest + in_flight) % kInFlight];
         ++in_flight;
-        d.frames = *batch;
-        const std::size_t count = d.frames->size();
-        d.packets.resize(count);
+        d.batch = *batch;
+        const std::size_t count = d.batch->packets.size();
         d.owner.resize(count);
-        std::int64_t tick = d.frames->clock_ns();
+        const std::int64_t clock = d.batch->frames.clock_ns();
+        std::int64_t tick = clock;
         for (std::size_t i = 0; i < count; ++i) {
-            decode::PacketInfo& info = d.packets[i];
-            decoder_.decode((*d.frames)[i], info);
+            const decode::PacketInfo& info = d.batch->packets[i];
             d.owner[i] = static_cast<std::uint8_t>(flow::worker_of(info, worker_seed_, n));
             tick = std::max(tick, info.ts_ns);
             for (auto* c : consumers_) c->on_packet(info);
         }
         d.tick_ns = tick;
-        if (const std::int64_t clock = d.frames->clock_ns(); clock != 0) {
+        if (clock != 0) {
             for (auto* c : consumers_) c->on_clock(clock);
         }
         for (auto* c : consumers_) c->on_batch_end();
@@ -379,7 +390,7 @@ void Pipeline::dispatch_loop() {
     for (auto& q : queues) q->close();
     for (auto& t : threads) t.join();
     for (auto* c : consumers_) c->on_end();
-    s.decode_done.store(true);
+    s.flow_done.store(true);
     waker_.notify();
 }
 
@@ -394,7 +405,7 @@ RunResult Pipeline::run(RunHooks* hooks) {
     struct sigaction old_wake{};
     sigaction(kWakeSignal, &wake, &old_wake);
 
-    std::thread decoder([this] { decode_loop(); });
+    std::thread flows([this] { flow_loop(); });
     std::thread capturer([this] { capture_loop(); });
 
     RunResult result;
@@ -403,7 +414,7 @@ RunResult Pipeline::run(RunHooks* hooks) {
         source_->interrupt();
     };
     for (;;) {
-        const bool done = s.decode_done.load();
+        const bool done = s.flow_done.load();
         if (done && (!h.hold_at_end() || result.quit || result.interrupted)) break;
         pollfd fds[3] = {{signals.fd(), POLLIN, 0}, {waker_.fd(), POLLIN, 0}, {h.input_fd(), POLLIN, 0}};
         const nfds_t n = h.input_fd() >= 0 ? 3 : 2;
@@ -427,12 +438,12 @@ RunResult Pipeline::run(RunHooks* hooks) {
             request_stop();
         }
         h.on_wake();
-        if (s.stop.load() && !s.decode_done.load()) {
+        if (s.stop.load() && !s.flow_done.load()) {
             pthread_kill(capturer.native_handle(), kWakeSignal); // unblock a read of stdin
         }
     }
     capturer.join();
-    decoder.join();
+    flows.join();
     sigaction(kWakeSignal, &old_wake, nullptr);
 
     result.decode = decoder_.stats();

@@ -1,5 +1,5 @@
-// The threads: capture reads frames into batches, the decoding thread decodes them and feeds
-// the consumers (or, with flow workers, hands each packet to the worker that owns its
+// The threads: capture reads frames into batches and decodes them, the flow thread feeds the
+// consumers (or, with flow workers, hands each packet to the worker that owns its
 // conversation), and the calling thread waits for signals, keys and report snapshots.
 #pragma once
 
@@ -54,7 +54,7 @@ struct PipelineOptions {
     /// the packets of the conversations flow::worker_of gives it (each packet to exactly one
     /// worker), then, at the end of each batch, on_clock with the batch's latest time so its
     /// flows expire as they would in one table. The consumers given to the Pipeline itself
-    /// see every packet, on the decoding thread. Empty: everything on the decoding thread.
+    /// see every packet, on the flow thread. Empty: everything on the flow thread.
     std::vector<std::vector<decode::PacketConsumer*>> workers;
     std::uint64_t worker_seed = 0;
 };
@@ -88,8 +88,8 @@ public:
 private:
     struct Shared;
     void capture_loop();
-    void decode_loop();
-    /// decode_loop with flow workers: decodes, then hands each batch to every worker.
+    void flow_loop();
+    /// flow_loop with flow workers: hands each decoded batch to every worker.
     void dispatch_loop();
 
     std::unique_ptr<capture::PacketSource> source_;

@@ -1,5 +1,6 @@
-// Whatever receives decoded packets on the decoding thread: the --packets printer now, the flow
-// table next. Called once per frame, in capture order, for every outcome.
+// Whatever receives decoded packets on the flow thread (or a flow worker's): the flow table, the
+// payload inspector, the report, the --packets printer. Called once per frame, in capture order,
+// for every outcome (a worker: every frame it owns).
 #pragma once
 
 #include "pairwatch/decode/packet_info.h"
