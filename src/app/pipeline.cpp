@@ -294,28 +294,37 @@ void Pipeline::flow_loop() {
         packets.clear();
         for (const decode::PacketInfo& p : (*batch)->packets) packets.push_back(&p);
         feed(packets, consumers_, lookers);
-        if (const std::int64_t clock = (*batch)->frames.clock_ns(); clock != 0) {
-            for (auto* c : consumers_) c->on_clock(clock);
-        }
-        for (auto* c : consumers_) c->on_batch_end();
-        if (s.reopen.exchange(false)) {
-            for (auto* c : consumers_) c->on_reopen();
-        }
+        end_batch((*batch)->frames.clock_ns());
         (*batch)->frames.clear();
         s.free.push(*batch);
-        if (!stopping) {
-            for (auto* c : consumers_) {
-                if (c->wants_stop()) stopping = true;
-            }
-            if (stopping) {
-                s.stop.store(true);
-                source_->interrupt();
-            }
-        }
+        stop_if_asked(stopping);
     }
     for (auto* c : consumers_) c->on_end();
     s.flow_done.store(true);
     waker_.notify();
+}
+
+bool Pipeline::end_batch(std::int64_t clock_ns) {
+    if (clock_ns != 0) {
+        for (auto* c : consumers_) c->on_clock(clock_ns);
+    }
+    for (auto* c : consumers_) c->on_batch_end();
+    const bool reopen = shared_->reopen.exchange(false);
+    if (reopen) {
+        for (auto* c : consumers_) c->on_reopen();
+    }
+    return reopen;
+}
+
+void Pipeline::stop_if_asked(bool& stopping) {
+    if (stopping) return;
+    for (auto* c : consumers_) {
+        if (c->wants_stop()) stopping = true;
+    }
+    if (stopping) {
+        shared_->stop.store(true);
+        source_->interrupt();
+    }
 }
 
 /// With flow workers the flow thread only deals the capture thread's decoded packets out.
@@ -367,25 +376,10 @@ void Pipeline::dispatch_loop() {
             for (auto* c : consumers_) c->on_packet(info);
         }
         d.tick_ns = tick;
-        if (clock != 0) {
-            for (auto* c : consumers_) c->on_clock(clock);
-        }
-        for (auto* c : consumers_) c->on_batch_end();
-        d.reopen = s.reopen.exchange(false);
-        if (d.reopen) {
-            for (auto* c : consumers_) c->on_reopen();
-        }
+        d.reopen = end_batch(clock);
         d.pending.store(n, std::memory_order_release);
         for (auto& q : queues) q->push(&d);
-        if (!stopping) {
-            for (auto* c : consumers_) {
-                if (c->wants_stop()) stopping = true;
-            }
-            if (stopping) {
-                s.stop.store(true);
-                source_->interrupt();
-            }
-        }
+        stop_if_asked(stopping);
     }
     for (auto& q : queues) q->close();
     for (auto& t : threads) t.join();

@@ -91,6 +91,11 @@ private:
     void flow_loop();
     /// flow_loop with flow workers: hands each decoded batch to every worker.
     void dispatch_loop();
+    /// The flow thread's consumers at the end of a batch: its clock, on_batch_end, a pending
+    /// reopen (SIGHUP). True when it reopened, for the workers to do the same.
+    bool end_batch(std::int64_t clock_ns);
+    /// Stops the capture once a consumer wants it (its output closed); once.
+    void stop_if_asked(bool& stopping);
 
     std::unique_ptr<capture::PacketSource> source_;
     std::vector<decode::PacketConsumer*> consumers_;
