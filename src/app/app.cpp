@@ -162,21 +162,21 @@ private:
     std::chrono::steady_clock::time_point next_{};
 };
 
-/// How many flow workers a run gets: --threads, unless an output reads one flow table as a
-/// whole (the rolling report and --metrics walk its open flows, IPFIX times its active
-/// timeouts on one clock, --packets prints in capture order); those run on one, and say so.
-std::size_t flow_workers_for(const Config& config, bool rolling) {
-    if (config.threads <= 1) return 1;
-    const char* needs_one = rolling           ? "the rolling report"
-                            : config.metrics  ? "--metrics"
-                            : config.ipfix    ? "--ipfix"
-                            : config.packets  ? "--packets"
-                                              : nullptr;
-    if (needs_one == nullptr) return config.threads;
-    spdlog::info("--threads {}: {} reads a single flow table for now; using one flow thread",
-                 config.threads, needs_one);
-    return 1;
-}
+/// IPFIX's clock on the flow thread (sending a held message, refreshing templates) works on
+/// the state the flow workers' records go to: with several workers it takes the sinks' lock.
+class IpfixUpkeep final : public decode::PacketConsumer {
+public:
+    IpfixUpkeep(exporter::IpfixExporter& ipfix, std::mutex* lock) : ipfix_(ipfix), lock_(lock) {}
+    void on_packet(const decode::PacketInfo& /*packet*/) override {}
+    void on_batch_end() override {
+        const auto hold = lock_ != nullptr ? std::unique_lock(*lock_) : std::unique_lock<std::mutex>();
+        ipfix_.on_batch_end();
+    }
+
+private:
+    exporter::IpfixExporter& ipfix_;
+    std::mutex* lock_;
+};
 
 std::unique_ptr<exporter::IpfixExporter> make_ipfix(const Config& config, std::uint64_t seed) {
     const exporter::CollectorAddress address = exporter::parse_collector(*config.ipfix);
@@ -264,7 +264,7 @@ int run(const Config& config) {
     // each table and the sinks (see dpi/app_detector.h); built before privileges are dropped.
     flow::FanOutSink sinks;
     FlowWorkersOptions flow_options;
-    flow_options.workers = flow_workers_for(config, rolling);
+    flow_options.workers = config.threads;
     flow_options.dpi = config.dpi;
     flow_options.table.max_flows = config.max_flows;
     flow_options.table.tcp_timeout_ns = to_ns(config.tcp_timeout_s);
@@ -357,13 +357,13 @@ int run(const Config& config) {
         pipeline_options.worker_seed = seed;
         spdlog::debug("{} flow workers", flows.size());
     }
-    flow::FlowTable& table = flows.table(0);
     OutputUpkeep upkeep(outputs, alert_writer.get(), info.live, flows.sinks_lock());
     if (!outputs.sinks.empty() || alert_writer) consumers.push_back(&upkeep);
-    if (ipfix) consumers.push_back(ipfix.get()); // its clock: holds, template refresh, TCP
+    std::optional<IpfixUpkeep> ipfix_upkeep;
+    if (ipfix) consumers.push_back(&ipfix_upkeep.emplace(*ipfix, flows.sinks_lock()));
     std::unique_ptr<exporter::MetricsCollector> metrics;
     if (metrics_server) {
-        metrics = std::make_unique<exporter::MetricsCollector>(table, registry);
+        metrics = std::make_unique<exporter::MetricsCollector>([&flows] { return flows.stats(); }, registry);
         consumers.push_back(metrics.get());
         sinks.add(metrics.get());
         alerts.add_sink(metrics.get());
@@ -389,12 +389,22 @@ int run(const Config& config) {
                 spdlog::warn("no full-screen view ({}): printing the report as text", e.what());
             }
         }
-        live = std::make_unique<report::LiveReport>(table, registry, &inventory, options);
+        std::vector<const flow::FlowTable*> tables;
+        for (std::size_t k = 0; k < flows.size(); ++k) tables.push_back(&flows.table(k));
+        live = std::make_unique<report::LiveReport>(std::move(tables), registry, &inventory, options);
         live->set_alerts(&alerts);
         sinks.add(live.get());
         consumers.push_back(live.get());
         const bool by_capture_time = options.clock == report::LiveReportOptions::Clock::Capture;
-        table.set_report(live.get(), by_capture_time ? to_ns(config.interval_s) : 0, !info.live);
+        const std::int64_t interval_ns = by_capture_time ? to_ns(config.interval_s) : 0;
+        // One table keeps the report's clock itself; with workers the pipeline keeps it.
+        if (flows.size() == 1) {
+            flows.table(0).set_report(live.get(), interval_ns, !info.live);
+        } else {
+            pipeline_options.report = live.get();
+            pipeline_options.report_interval_ns = interval_ns;
+            pipeline_options.report_compress_quiet = !info.live;
+        }
     }
     // Diagnostics wait while the screen is taken, then follow the summary.
     std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> held_logs;

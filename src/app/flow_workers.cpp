@@ -49,32 +49,14 @@ void FlowWorkers::set_app_listener(const dpi::AppDetector::AppListener& listener
 
 flow::FlowTableStats FlowWorkers::stats() const {
     flow::FlowTableStats sum;
-    for (const Worker& w : workers_) {
-        const flow::FlowTableStats& s = w.table->stats();
-        sum.flows_created += s.flows_created;
-        sum.packets_in_flows += s.packets_in_flows;
-        sum.packets_not_in_flows += s.packets_not_in_flows;
-        for (std::size_t i = 0; i < sum.ended.size(); ++i) sum.ended[i] += s.ended[i];
-        sum.active_updates += s.active_updates;
-        sum.active += s.active;
-        sum.peak_active += s.peak_active;
-    }
+    for (const Worker& w : workers_) sum += w.table->stats();
     return sum;
 }
 
 dpi::AppDetectorStats FlowWorkers::dpi_stats() const {
     dpi::AppDetectorStats sum;
     for (const Worker& w : workers_) {
-        if (!w.detector) continue;
-        const dpi::AppDetectorStats& s = w.detector->stats();
-        sum.flows_inspected += s.flows_inspected;
-        sum.packets_inspected += s.packets_inspected;
-        sum.detected += s.detected;
-        sum.gave_up += s.gave_up;
-        sum.ended_undecided += s.ended_undecided;
-        sum.skipped_busy += s.skipped_busy;
-        sum.inspecting += s.inspecting;
-        sum.peak_inspecting += s.peak_inspecting;
+        if (w.detector) sum += w.detector->stats();
     }
     return sum;
 }

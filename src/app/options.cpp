@@ -147,8 +147,8 @@ Conversations:
   --no-dpi          no payload inspection: the records' "app" (the protocol nDPI finds in
                     each conversation's first packets, whatever its port) stays null
   --threads N       flow workers (default 1, at most 64): each keeps the conversations
-                    hashed to it, on its own thread; the records are the same as with 1.
-                    The rolling report, --metrics, --ipfix and --packets use 1 for now
+                    hashed to it, on its own thread; the records and the report are the
+                    same as with 1
 
 Output:
   --json FILE       one JSON object per ended conversation ("-" for standard output)

@@ -15,6 +15,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <stdexcept>
 #include <mutex>
 #include <thread>
@@ -28,6 +29,7 @@ namespace pairwatch::app {
 struct CaptureBatch {
     capture::FrameBatch frames;
     std::vector<decode::PacketInfo> packets;
+    std::vector<std::uint8_t> owner; // with flow workers: which one counts packets[i]
 };
 
 namespace {
@@ -93,17 +95,20 @@ private:
     int fd_ = -1;
 };
 
-/// One batch as the workers see it: each takes the packets it owns; back to the capture thread
-/// when the last worker is done.
-struct DecodedBatch {
+/// A run of one batch's packets as the workers see it: each takes the packets it owns, then
+/// moves its clock to tick_ns. A batch is cut in two at each report boundary, so that the
+/// report sees the packets before it and none after; it goes back to the capture thread when
+/// the last worker is done with its last segment.
+struct Segment {
     Batch* batch = nullptr;
-    std::vector<std::uint8_t> owner; // worker index per packet
-    std::int64_t tick_ns = 0;        // the batch's latest time: its packets' or its clock
+    std::uint32_t begin = 0, end = 0;
+    std::int64_t tick_ns = 0; // 0: no time to tell
     bool reopen = false;
+    bool last = false;
     std::atomic<std::uint32_t> pending{0}; // workers not done with it yet
 };
 
-using WorkQueue = util::SpscQueue<DecodedBatch*, kInFlight>;
+using WorkQueue = util::SpscQueue<Segment*, kInFlight>;
 
 /// Each packet to every consumer in turn, in order; those that look ahead (asked once per
 /// batch) see each packet kFarAhead and kNearAhead packets before its turn too.
@@ -144,12 +149,13 @@ void work(std::uint8_t worker, const std::vector<decode::PacketConsumer*>& consu
           WorkQueue& queue) {
     std::vector<decode::PacketConsumer*> lookers;
     std::vector<const decode::PacketInfo*> mine;
-    while (auto batch = queue.pop()) {
-        DecodedBatch& d = **batch;
+    while (auto segment = queue.pop()) {
+        Segment& d = **segment;
         const std::vector<decode::PacketInfo>& packets = d.batch->packets;
+        const std::vector<std::uint8_t>& owner = d.batch->owner;
         mine.clear();
-        for (std::size_t i = 0; i < packets.size(); ++i) {
-            if (d.owner[i] == worker) mine.push_back(&packets[i]);
+        for (std::size_t i = d.begin; i < d.end; ++i) {
+            if (owner[i] == worker) mine.push_back(&packets[i]);
         }
         feed(mine, consumers, lookers);
         if (d.tick_ns != 0) {
@@ -163,6 +169,77 @@ void work(std::uint8_t worker, const std::vector<decode::PacketConsumer*>& consu
     }
     for (auto* c : consumers) c->on_end();
 }
+
+/// The flow workers' threads and the segments they hold, oldest first.
+class WorkerCrew {
+public:
+    using Release = std::function<void(Batch*)>;
+
+    WorkerCrew(const std::vector<std::vector<decode::PacketConsumer*>>& workers, Release release)
+        : release_(std::move(release)) {
+        for (std::size_t k = 0; k < workers.size(); ++k) queues_.push_back(std::make_unique<WorkQueue>());
+        for (std::size_t k = 0; k < workers.size(); ++k) {
+            threads_.emplace_back(work, static_cast<std::uint8_t>(k), std::cref(workers[k]),
+                                  std::ref(*queues_[k]));
+        }
+    }
+    ~WorkerCrew() { close(); }
+    WorkerCrew(const WorkerCrew&) = delete;
+    WorkerCrew& operator=(const WorkerCrew&) = delete;
+
+    /// Packets [begin, end) of `batch` to every worker (each takes its own), then `tick_ns`.
+    void hand_out(Batch* batch, std::size_t begin, std::size_t end, std::int64_t tick_ns,
+                  bool reopen, bool last) {
+        if (in_flight_ == kInFlight) reclaim_oldest(true);
+        while (in_flight_ > 0 && reclaim_oldest(false)) {
+        }
+        Segment& d = ring_[(oldest_ + in_flight_) % kInFlight];
+        ++in_flight_;
+        d.batch = batch;
+        d.begin = static_cast<std::uint32_t>(begin);
+        d.end = static_cast<std::uint32_t>(end);
+        d.tick_ns = tick_ns;
+        d.reopen = reopen;
+        d.last = last;
+        d.pending.store(static_cast<std::uint32_t>(queues_.size()), std::memory_order_release);
+        for (auto& q : queues_) q->push(&d);
+    }
+    /// Returns once every worker has finished everything handed out: the tables are at rest
+    /// until the next hand_out.
+    void settle() {
+        while (in_flight_ > 0) reclaim_oldest(true);
+    }
+    /// The workers finish what they hold, then end (on_end); once.
+    void close() {
+        if (threads_.empty()) return;
+        for (auto& q : queues_) q->close();
+        for (auto& t : threads_) t.join();
+        threads_.clear();
+        settle();
+    }
+
+private:
+    bool reclaim_oldest(bool wait) {
+        Segment& d = ring_[oldest_];
+        for (std::uint32_t v = d.pending.load(std::memory_order_acquire); v != 0;
+             v = d.pending.load(std::memory_order_acquire)) {
+            if (!wait) return false;
+            d.pending.wait(v, std::memory_order_acquire);
+        }
+        if (d.last) release_(d.batch);
+        d.batch = nullptr;
+        oldest_ = (oldest_ + 1) % kInFlight;
+        --in_flight_;
+        return true;
+    }
+
+    Release release_;
+    std::vector<std::unique_ptr<WorkQueue>> queues_;
+    std::vector<std::thread> threads_;
+    std::array<Segment, kInFlight> ring_;
+    std::size_t oldest_ = 0;
+    std::size_t in_flight_ = 0;
+};
 
 } // namespace
 
@@ -186,6 +263,8 @@ Pipeline::Pipeline(std::unique_ptr<capture::PacketSource> source,
       decoder_(source_->info().dlt, options.decoder),
       replay_speed_(source_->info().live ? 0 : options.replay_speed), hangup_stops_(options.hangup_stops),
       workers_(std::move(options.workers)), worker_seed_(options.worker_seed),
+      report_(workers_.size() >= 2 ? options.report : nullptr),
+      report_clock_(options.report_interval_ns, options.report_compress_quiet),
       shared_(std::make_unique<Shared>()) {
     if (workers_.size() > 255) throw std::invalid_argument("at most 255 flow workers");
     for (auto& b : shared_->batches) shared_->free.push(&b);
@@ -294,7 +373,8 @@ void Pipeline::flow_loop() {
         packets.clear();
         for (const decode::PacketInfo& p : (*batch)->packets) packets.push_back(&p);
         feed(packets, consumers_, lookers);
-        end_batch((*batch)->frames.clock_ns());
+        // One thread: the tables are at rest between any two packets.
+        end_batch((*batch)->frames.clock_ns(), s.reopen.exchange(false), [] {});
         (*batch)->frames.clear();
         s.free.push(*batch);
         stop_if_asked(stopping);
@@ -304,16 +384,22 @@ void Pipeline::flow_loop() {
     waker_.notify();
 }
 
-bool Pipeline::end_batch(std::int64_t clock_ns) {
+void Pipeline::end_batch(std::int64_t clock_ns, bool reopen, const std::function<void()>& settle) {
     if (clock_ns != 0) {
         for (auto* c : consumers_) c->on_clock(clock_ns);
     }
+    resting_.clear();
+    for (auto* c : consumers_) {
+        if (c->wants_tables_at_rest()) resting_.push_back(c);
+    }
+    if (!resting_.empty()) {
+        settle();
+        for (auto* c : resting_) c->on_tables_at_rest();
+    }
     for (auto* c : consumers_) c->on_batch_end();
-    const bool reopen = shared_->reopen.exchange(false);
     if (reopen) {
         for (auto* c : consumers_) c->on_reopen();
     }
-    return reopen;
 }
 
 void Pipeline::stop_if_asked(bool& stopping) {
@@ -327,62 +413,55 @@ void Pipeline::stop_if_asked(bool& stopping) {
     }
 }
 
-/// With flow workers the flow thread only deals the capture thread's decoded packets out.
+/// With flow workers the flow thread deals the capture thread's decoded packets out, and keeps
+/// the report clock that one flow table would keep: at each boundary the workers get the
+/// packets before it and its time, and the report waits for them all before it reads.
 void Pipeline::dispatch_loop() {
     Shared& s = *shared_;
     const auto n = static_cast<std::uint32_t>(workers_.size());
-    std::vector<std::unique_ptr<WorkQueue>> queues;
-    for (std::uint32_t k = 0; k < n; ++k) queues.push_back(std::make_unique<WorkQueue>());
-    std::vector<std::thread> threads;
-    for (std::uint32_t k = 0; k < n; ++k) {
-        threads.emplace_back(work, static_cast<std::uint8_t>(k), std::cref(workers_[k]),
-                             std::ref(*queues[k]));
-    }
-
-    // A ring of decoded batches, oldest first; the oldest goes back to the capture thread
-    // once every worker is done with it.
-    std::array<DecodedBatch, kInFlight> ring;
-    std::size_t oldest = 0;
-    std::size_t in_flight = 0;
-    auto reclaim_oldest = [&](bool wait) {
-        DecodedBatch& d = ring[oldest];
-        for (std::uint32_t v = d.pending.load(std::memory_order_acquire); v != 0;
-             v = d.pending.load(std::memory_order_acquire)) {
-            if (!wait) return false;
-            d.pending.wait(v, std::memory_order_acquire);
-        }
-        d.batch->frames.clear();
-        s.free.push(d.batch);
-        d.batch = nullptr;
-        oldest = (oldest + 1) % kInFlight;
-        --in_flight;
-        return true;
-    };
+    WorkerCrew crew(workers_, [&s](Batch* b) {
+        b->frames.clear();
+        s.free.push(b);
+    });
+    const auto settle = [&crew] { crew.settle(); };
+    std::int64_t now = 0; // the latest time handed out, as a flow table's clock
     bool stopping = false;
-    while (auto batch = s.full.pop()) {
-        while (in_flight > 0 && reclaim_oldest(in_flight == kInFlight)) {
-        }
-        DecodedBatch& d = ring[(oldest + in_flight) % kInFlight];
-        ++in_flight;
-        d.batch = *batch;
-        const std::size_t count = d.batch->packets.size();
-        d.owner.resize(count);
-        const std::int64_t clock = d.batch->frames.clock_ns();
-        std::int64_t tick = clock;
+    while (auto popped = s.full.pop()) {
+        Batch* b = *popped;
+        const std::size_t count = b->packets.size();
+        b->owner.resize(count);
+        std::size_t begin = 0;
+        const auto report_before = [&](std::size_t end) {
+            return [&, end](std::int64_t at) {
+                crew.hand_out(b, begin, end, at, false, false);
+                begin = end;
+                crew.settle();
+                report_->on_report_due(at, false);
+            };
+        };
         for (std::size_t i = 0; i < count; ++i) {
-            const decode::PacketInfo& info = d.batch->packets[i];
-            d.owner[i] = static_cast<std::uint8_t>(flow::worker_of(info, worker_seed_, n));
-            tick = std::max(tick, info.ts_ns);
+            const decode::PacketInfo& info = b->packets[i];
+            b->owner[i] = static_cast<std::uint8_t>(flow::worker_of(info, worker_seed_, n));
+            if (info.ts_ns > now) {
+                if (report_ != nullptr) report_clock_.pass(info.ts_ns, report_before(i));
+                now = info.ts_ns;
+                report_clock_.on_packet(now);
+            }
             for (auto* c : consumers_) c->on_packet(info);
         }
-        d.tick_ns = tick;
-        d.reopen = end_batch(clock);
-        d.pending.store(n, std::memory_order_release);
-        for (auto& q : queues) q->push(&d);
+        const std::int64_t clock = b->frames.clock_ns();
+        if (clock > now) {
+            if (report_ != nullptr) report_clock_.pass(clock, report_before(count));
+            now = clock;
+        }
+        const bool reopen = s.reopen.exchange(false);
+        crew.hand_out(b, begin, count, now, reopen, true);
+        end_batch(clock, reopen, settle);
         stop_if_asked(stopping);
     }
-    for (auto& q : queues) q->close();
-    for (auto& t : threads) t.join();
+    crew.settle();
+    if (report_ != nullptr) report_->on_report_due(now, true);
+    crew.close();
     for (auto* c : consumers_) c->on_end();
     s.flow_done.store(true);
     waker_.notify();

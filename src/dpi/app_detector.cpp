@@ -36,6 +36,18 @@ void AppDetector::FlowDeleter::operator()(ndpi_flow_struct* flow) const {
     ndpi_free_flow(flow); // the dissectors' allocations (host names, certificates), then the flow
 }
 
+AppDetectorStats& AppDetectorStats::operator+=(const AppDetectorStats& o) {
+    flows_inspected += o.flows_inspected;
+    packets_inspected += o.packets_inspected;
+    detected += o.detected;
+    gave_up += o.gave_up;
+    ended_undecided += o.ended_undecided;
+    skipped_busy += o.skipped_busy;
+    inspecting += o.inspecting;
+    peak_inspecting += o.peak_inspecting;
+    return *this;
+}
+
 AppDetector::AppDetector(AppDetectorOptions options) : options_(options) {
     module_.reset(ndpi_init_detection_module(ndpi_no_prefs));
     if (!module_) throw std::runtime_error("nDPI could not initialise (out of memory?)");

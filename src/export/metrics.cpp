@@ -88,7 +88,10 @@ std::string format_metrics(const MetricsValues& v) {
 
 MetricsCollector::MetricsCollector(const flow::FlowTable& table,
                                    const services::ServiceRegistry& registry)
-    : table_(table), registry_(registry) {}
+    : MetricsCollector([&table] { return table.stats(); }, registry) {}
+
+MetricsCollector::MetricsCollector(TableStats table_stats, const services::ServiceRegistry& registry)
+    : table_stats_(std::move(table_stats)), registry_(registry) {}
 
 void MetricsCollector::on_packet(const decode::PacketInfo& p) {
     ++working_.packets;
@@ -97,11 +100,11 @@ void MetricsCollector::on_packet(const decode::PacketInfo& p) {
     if (p.outcome == decode::Outcome::Truncated) ++working_.truncated;
 }
 
-void MetricsCollector::on_batch_end() {
+bool MetricsCollector::wants_tables_at_rest() {
     const auto now = std::chrono::steady_clock::now();
-    if (now < next_) return;
+    if (now < next_) return false;
     next_ = now + std::chrono::seconds(1);
-    publish();
+    return true;
 }
 
 void MetricsCollector::on_flow_end(const flow::Flow& f, flow::EndReason why) {
@@ -117,8 +120,9 @@ void MetricsCollector::on_alert(const watch::Alert& alert) {
 }
 
 void MetricsCollector::publish() {
-    working_.flows_active = table_.stats().active;
-    working_.flows_created = table_.stats().flows_created;
+    const flow::FlowTableStats stats = table_stats_();
+    working_.flows_active = stats.active;
+    working_.flows_created = stats.flows_created;
     std::lock_guard lock(mutex_);
     published_ = working_;
 }

@@ -42,6 +42,17 @@ bool FlowTable::SlotEq::operator()(std::uint32_t slot, const FlowKey& key) const
     return table->slots_[slot].key == key;
 }
 
+FlowTableStats& FlowTableStats::operator+=(const FlowTableStats& o) {
+    flows_created += o.flows_created;
+    packets_in_flows += o.packets_in_flows;
+    packets_not_in_flows += o.packets_not_in_flows;
+    for (std::size_t i = 0; i < ended.size(); ++i) ended[i] += o.ended[i];
+    active_updates += o.active_updates;
+    active += o.active;
+    peak_active += o.peak_active;
+    return *this;
+}
+
 FlowTable::FlowTable(FlowTableOptions options, ClientPortRule client_rule, FlowSink* sink)
     : options_(options), client_rule_(std::move(client_rule)), sink_(sink),
       index_(0, SlotHash{this}, SlotEq{this}) {
@@ -292,13 +303,11 @@ void FlowTable::update(Flow& f, const decode::PacketInfo& packet, bool from_b) {
 
 void FlowTable::move_clock(std::int64_t now_ns, bool by_packet) {
     if (report_ != nullptr) {
-        while (report_clock_.next() <= now_ns) {
-            const std::int64_t at = report_clock_.next();
+        report_clock_.pass(now_ns, [this](std::int64_t at) {
             now_ns_ = at;
             expire(at);
             report_->on_report_due(at, false);
-            report_clock_.advance();
-        }
+        });
     }
     now_ns_ = now_ns;
     expire(now_ns_);

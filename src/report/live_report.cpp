@@ -3,6 +3,7 @@
 #include "pairwatch/services/proto.h"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <tuple>
 #include <utility>
@@ -62,8 +63,12 @@ private:
 struct Candidate {
     const flow::Flow* flow;
     std::uint64_t interval_bytes;
-    // All point into the one array of flow records, so the order is well defined.
-    friend bool operator<(const Candidate& a, const Candidate& b) { return a.flow < b.flow; }
+    // By start, then key: what the flows are, not where they are kept, so the rows and their
+    // ties are the same however many flow workers' tables hold them. Open flows' keys differ.
+    friend bool operator<(const Candidate& a, const Candidate& b) {
+        if (a.flow->first_ns != b.flow->first_ns) return a.flow->first_ns < b.flow->first_ns;
+        return std::memcmp(&a.flow->key, &b.flow->key, sizeof(flow::FlowKey)) < 0;
+    }
     friend bool operator==(const Candidate& a, const Candidate& b) { return a.flow == b.flow; }
 };
 
@@ -72,8 +77,15 @@ struct Candidate {
 LiveReport::LiveReport(const flow::FlowTable& table, const services::ServiceRegistry& registry,
                        const watch::ServerInventory* inventory, LiveReportOptions options,
                        const util::Waker* waker)
-    : table_(table), registry_(registry), inventory_(inventory), options_(options), waker_(waker),
+    : LiveReport(std::vector<const flow::FlowTable*>{&table}, registry, inventory, options, waker) {}
+
+LiveReport::LiveReport(std::vector<const flow::FlowTable*> tables,
+                       const services::ServiceRegistry& registry,
+                       const watch::ServerInventory* inventory, LiveReportOptions options,
+                       const util::Waker* waker)
+    : registry_(registry), inventory_(inventory), options_(options), waker_(waker),
       bucket_of_port_(2 * kPorts) {
+    for (const flow::FlowTable* t : tables) tables_.push_back(TableState{t, {}, {}});
     // Buckets in (proto, port) order, each proto's "unnamed" after its ports, so the services
     // view's ties come out in the same order on every run.
     for (std::uint8_t p = 0; p < 2; ++p) {
@@ -114,11 +126,14 @@ void LiveReport::on_packet(const decode::PacketInfo& packet) {
     if (packet.outcome == decode::Outcome::Truncated) ++truncated_;
 }
 
-void LiveReport::on_batch_end() {
-    if (options_.clock != LiveReportOptions::Clock::Wall || options_.interval_s <= 0) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (now < wall_next_) return;
+bool LiveReport::wants_tables_at_rest() {
+    return options_.clock == LiveReportOptions::Clock::Wall && options_.interval_s > 0 &&
+           std::chrono::steady_clock::now() >= wall_next_;
+}
+
+void LiveReport::on_tables_at_rest() {
     publish(build(last_ts_, false));
+    const auto now = std::chrono::steady_clock::now();
     const auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         std::chrono::duration<double>(options_.interval_s));
     wall_prev_ = now;
@@ -137,17 +152,25 @@ std::size_t LiveReport::service_bucket(const flow::Flow& f) const {
     return unnamed_bucket_[p];
 }
 
-std::uint64_t LiveReport::interval_bytes_of(std::uint32_t slot, std::uint64_t bytes) const {
-    if (slot < seen_bytes_.size() && seen_bytes_[slot] != kUnseen && seen_bytes_[slot] <= bytes) {
-        return bytes - seen_bytes_[slot];
+std::uint64_t LiveReport::TableState::interval_bytes_of(std::uint32_t slot, std::uint64_t bytes) const {
+    if (slot < seen_bytes.size() && seen_bytes[slot] != kUnseen && seen_bytes[slot] <= bytes) {
+        return bytes - seen_bytes[slot];
     }
     return bytes; // new since the last snapshot
 }
 
+LiveReport::TableState& LiveReport::state_of(const flow::Flow& f) {
+    for (TableState& t : tables_) {
+        if (t.table->holds(f)) return t;
+    }
+    return tables_.front(); // not reached: every flow comes from one of the tables
+}
+
 void LiveReport::on_flow_end(const flow::Flow& f, flow::EndReason /*why*/) {
-    const std::uint32_t slot = table_.slot_of(f);
-    if (slot / 64 >= ended_slots_.size()) ended_slots_.resize(slot / 64 + 1, 0);
-    ended_slots_[slot / 64] |= std::uint64_t{1} << (slot % 64);
+    TableState& state = tables_.size() == 1 ? tables_.front() : state_of(f);
+    const std::uint32_t slot = state.table->slot_of(f);
+    if (slot / 64 >= state.ended_slots.size()) state.ended_slots.resize(slot / 64 + 1, 0);
+    state.ended_slots[slot / 64] |= std::uint64_t{1} << (slot % 64);
     const std::uint64_t pk = packets(f), bytes = ip_bytes(f);
     for (Totals* t : {&ended_services_[service_bucket(f)],
                       &ended_categories_[static_cast<std::size_t>(services::category_of(f.resp_port()))]}) {
@@ -157,11 +180,11 @@ void LiveReport::on_flow_end(const flow::Flow& f, flow::EndReason /*why*/) {
     }
 }
 
-void LiveReport::forget_ended_slots() {
-    for (std::size_t w = 0; w < ended_slots_.size(); ++w) {
-        for (std::uint64_t bits = std::exchange(ended_slots_[w], 0); bits != 0; bits &= bits - 1) {
+void LiveReport::TableState::forget_ended_slots() {
+    for (std::size_t w = 0; w < ended_slots.size(); ++w) {
+        for (std::uint64_t bits = std::exchange(ended_slots[w], 0); bits != 0; bits &= bits - 1) {
             const std::size_t slot = w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits));
-            if (slot < seen_bytes_.size()) seen_bytes_[slot] = kUnseen;
+            if (slot < seen_bytes.size()) seen_bytes[slot] = kUnseen;
         }
     }
 }
@@ -184,10 +207,12 @@ Snapshot LiveReport::build(std::int64_t at_ns, bool final) {
     s.packets = packets_;
     s.malformed = malformed_;
     s.truncated = truncated_;
-    const auto& ts = table_.stats();
-    s.flows_active = ts.active;
-    s.flows_total = ts.flows_created;
-    s.evicted = ts.ended[static_cast<std::size_t>(flow::EndReason::Evicted)];
+    for (const TableState& t : tables_) {
+        const auto& ts = t.table->stats();
+        s.flows_active += ts.active;
+        s.flows_total += ts.flows_created;
+        s.evicted += ts.ended[static_cast<std::size_t>(flow::EndReason::Evicted)];
+    }
 
     // One pass over the open flows: their part of every total, and the top rows.
     std::vector<Totals> services = ended_services_;
@@ -195,34 +220,36 @@ Snapshot LiveReport::build(std::int64_t at_ns, bool final) {
     OpenServers open_servers;
     TopK<Candidate> by_bytes(options_.top), by_packets(options_.top), by_rate(options_.top),
         by_age(options_.top);
-    forget_ended_slots();
-    const std::size_t slots = table_.slot_count();
-    if (seen_bytes_.size() < slots) seen_bytes_.resize(slots, kUnseen);
-    table_.for_each_slot([&](std::uint32_t slot, const flow::Flow& f) {
-        const std::uint64_t bytes = ip_bytes(f);
-        const std::uint64_t pk = packets(f);
-        const std::uint64_t ib = interval_bytes_of(slot, bytes);
-        seen_bytes_[slot] = bytes;
-        for (Totals* t : {&services[service_bucket(f)],
-                          &categories[static_cast<std::size_t>(services::category_of(f.resp_port()))]}) {
-            t->flows += 1;
-            t->active += 1;
-            t->packets += pk;
-            t->bytes += bytes;
-        }
-        const Candidate c{&f, ib};
-        by_bytes.offer(static_cast<double>(bytes), c);
-        by_packets.offer(static_cast<double>(pk), c);
-        if (ib > 0) by_rate.offer(static_cast<double>(ib), c);
-        by_age.offer(-static_cast<double>(f.first_ns), c);
-        if (inventory_ != nullptr && f.answered()) {
-            OpenServer& o = open_servers[watch::ServerInventory::server_of(f)];
-            o.active += 1;
-            o.packets += pk;
-            o.bytes_to += f.orig().ip_bytes.get();
-            o.bytes_from += f.resp().ip_bytes.get();
-        }
-    });
+    for (TableState& state : tables_) {
+        state.forget_ended_slots();
+        const std::size_t slots = state.table->slot_count();
+        if (state.seen_bytes.size() < slots) state.seen_bytes.resize(slots, kUnseen);
+        state.table->for_each_slot([&](std::uint32_t slot, const flow::Flow& f) {
+            const std::uint64_t bytes = ip_bytes(f);
+            const std::uint64_t pk = packets(f);
+            const std::uint64_t ib = state.interval_bytes_of(slot, bytes);
+            state.seen_bytes[slot] = bytes;
+            for (Totals* t : {&services[service_bucket(f)],
+                              &categories[static_cast<std::size_t>(services::category_of(f.resp_port()))]}) {
+                t->flows += 1;
+                t->active += 1;
+                t->packets += pk;
+                t->bytes += bytes;
+            }
+            const Candidate c{&f, ib};
+            by_bytes.offer(static_cast<double>(bytes), c);
+            by_packets.offer(static_cast<double>(pk), c);
+            if (ib > 0) by_rate.offer(static_cast<double>(ib), c);
+            by_age.offer(-static_cast<double>(f.first_ns), c);
+            if (inventory_ != nullptr && f.answered()) {
+                OpenServer& o = open_servers[watch::ServerInventory::server_of(f)];
+                o.active += 1;
+                o.packets += pk;
+                o.bytes_to += f.orig().ip_bytes.get();
+                o.bytes_from += f.resp().ip_bytes.get();
+            }
+        });
+    }
 
     // Flow rows: the union of the four top lists.
     std::vector<Candidate> chosen;
@@ -248,7 +275,7 @@ Snapshot LiveReport::build(std::int64_t at_ns, bool final) {
         r.age_s = seconds(at_ns - f.first_ns);
         s.flows.push_back(std::move(r));
     }
-    // By bytes; ties keep the record order (chosen is sorted by it), so runs repeat exactly.
+    // By bytes; ties keep the candidates' order (chosen is sorted by it), so runs repeat exactly.
     std::stable_sort(s.flows.begin(), s.flows.end(),
                      [](const FlowRow& a, const FlowRow& b) { return a.bytes > b.bytes; });
 

@@ -7,9 +7,11 @@
 #include "pairwatch/decode/decode_stats.h"
 #include "pairwatch/decode/decoder.h"
 #include "pairwatch/decode/packet_consumer.h"
+#include "pairwatch/flow/report_clock.h"
 #include "pairwatch/util/waker.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +59,13 @@ struct PipelineOptions {
     /// see every packet, on the flow thread. Empty: everything on the flow thread.
     std::vector<std::vector<decode::PacketConsumer*>> workers;
     std::uint64_t worker_seed = 0;
+    /// With flow workers, the rolling report's clock, which one flow table keeps otherwise
+    /// (FlowTable::set_report): at each boundary the workers get the packets before it and
+    /// its time, and `report` is called once they have all counted them; at the end, the
+    /// final report before any flow ends. Ignored with one worker.
+    flow::ReportListener* report = nullptr;
+    std::int64_t report_interval_ns = 0;
+    bool report_compress_quiet = false;
 };
 
 /// How far a file has been read, for the progress line.
@@ -91,9 +100,9 @@ private:
     void flow_loop();
     /// flow_loop with flow workers: hands each decoded batch to every worker.
     void dispatch_loop();
-    /// The flow thread's consumers at the end of a batch: its clock, on_batch_end, a pending
-    /// reopen (SIGHUP). True when it reopened, for the workers to do the same.
-    bool end_batch(std::int64_t clock_ns);
+    /// The flow thread's consumers at the end of a batch: its clock, the readers of the tables
+    /// (after `settle` waited for the workers), on_batch_end, a reopen (SIGHUP).
+    void end_batch(std::int64_t clock_ns, bool reopen, const std::function<void()>& settle);
     /// Stops the capture once a consumer wants it (its output closed); once.
     void stop_if_asked(bool& stopping);
 
@@ -104,6 +113,9 @@ private:
     bool hangup_stops_;
     std::vector<std::vector<decode::PacketConsumer*>> workers_;
     std::uint64_t worker_seed_;
+    flow::ReportListener* report_;
+    flow::ReportClock report_clock_;
+    std::vector<decode::PacketConsumer*> resting_; // end_batch's, kept for its capacity
     util::Waker waker_;
     std::unique_ptr<Shared> shared_;
 };

@@ -26,6 +26,13 @@ public:
     virtual void on_reopen() {}
     /// True once the consumer cannot take more (its output closed): the capture stops.
     [[nodiscard]] virtual bool wants_stop() const { return false; }
+    /// Asked at each batch end, before on_batch_end: true when this consumer is due to read
+    /// the flow tables as a whole (a report or metrics interval ended). With flow workers the
+    /// pipeline then waits until every worker has counted every packet handed out so far and
+    /// none is counting, and calls on_tables_at_rest; reading the tables anywhere else would
+    /// race the workers.
+    [[nodiscard]] virtual bool wants_tables_at_rest() { return false; }
+    virtual void on_tables_at_rest() {}
 
     /// How far ahead of its on_packet a packet is shown to look_ahead.
     enum class Ahead : std::uint8_t { Far, Near };

@@ -63,6 +63,9 @@ struct AppDetectorStats {
     std::uint64_t skipped_busy = 0;      // flows not inspected: max_inspecting were already
     std::size_t inspecting = 0;          // nDPI flow states alive now
     std::size_t peak_inspecting = 0;
+
+    /// Adds another inspector's counters (flow workers); the peaks add up as FlowTableStats'.
+    AppDetectorStats& operator+=(const AppDetectorStats& other);
 };
 
 /// nDPI's verdict on a flow: master and application protocol ids (NDPI_PROTOCOL_* values; the

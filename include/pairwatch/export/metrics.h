@@ -42,10 +42,17 @@ class MetricsCollector final : public decode::PacketConsumer,
                                public flow::FlowSink,
                                public watch::AlertSink {
 public:
+    /// The open and created conversation counts: one table's, or the flow workers' added up.
+    using TableStats = std::function<flow::FlowTableStats()>;
+
     MetricsCollector(const flow::FlowTable& table, const services::ServiceRegistry& registry);
+    MetricsCollector(TableStats table_stats, const services::ServiceRegistry& registry);
 
     void on_packet(const decode::PacketInfo& packet) override;
-    void on_batch_end() override;
+    /// Once a second: the counts published are the tables' at rest, with every flow that
+    /// ended by then counted.
+    [[nodiscard]] bool wants_tables_at_rest() override;
+    void on_tables_at_rest() override { publish(); }
     void on_end() override { publish(); }
     void on_flow_end(const flow::Flow& flow, flow::EndReason why) override;
     void on_alert(const watch::Alert& alert) override;
@@ -56,7 +63,7 @@ public:
 private:
     void publish();
 
-    const flow::FlowTable& table_;
+    TableStats table_stats_;
     const services::ServiceRegistry& registry_;
     MetricsValues working_;
     std::chrono::steady_clock::time_point next_{};

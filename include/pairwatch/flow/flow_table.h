@@ -43,6 +43,10 @@ struct FlowTableStats {
     std::uint64_t active_updates = 0;       // on_flow_update calls (active timeouts)
     std::size_t active = 0;
     std::size_t peak_active = 0;
+
+    /// Adds another table's counters (flow workers). The peaks add up too: the sum is what the
+    /// tables were sized for, and at least the true peak of the tables together.
+    FlowTableStats& operator+=(const FlowTableStats& other);
 };
 
 /// Decides which port of a new conversation is the client's when no SYN says so:

@@ -34,6 +34,13 @@ public:
     [[nodiscard]] std::int64_t next() const { return next_; }
     /// The boundary `next()` was reported; moves to the one after it (skipping quiet ones).
     void advance();
+    /// Calls at_boundary(at) for each boundary up to now_ns, in order, advancing past each.
+    template <typename AtBoundary> void pass(std::int64_t now_ns, AtBoundary&& at_boundary) {
+        while (next_ <= now_ns) {
+            at_boundary(next_);
+            advance();
+        }
+    }
 
 private:
     [[nodiscard]] std::int64_t first_after(std::int64_t ts_ns) const;

@@ -45,9 +45,17 @@ public:
     LiveReport(const flow::FlowTable& table, const services::ServiceRegistry& registry,
                const watch::ServerInventory* inventory, LiveReportOptions options,
                const util::Waker* waker = nullptr);
+    /// Several flow workers' tables, read together at each snapshot (taken only while they
+    /// are at rest: on_report_due from the pipeline, or on_tables_at_rest).
+    LiveReport(std::vector<const flow::FlowTable*> tables, const services::ServiceRegistry& registry,
+               const watch::ServerInventory* inventory, LiveReportOptions options,
+               const util::Waker* waker = nullptr);
 
     void on_packet(const decode::PacketInfo& packet) override;
-    void on_batch_end() override;
+    /// Wall clock: due once an interval of wall time has passed.
+    [[nodiscard]] bool wants_tables_at_rest() override;
+    void on_tables_at_rest() override;
+    /// Under the sinks' lock with several workers: touches only the ended totals and marks.
     void on_flow_end(const flow::Flow& flow, flow::EndReason why) override;
     void on_report_due(std::int64_t at_ns, bool final) override;
 
@@ -70,8 +78,18 @@ private:
     /// A flow's service bucket: one per (proto, port) the registry names, then one "unnamed"
     /// per proto. Dense, so the per-bucket arrays stay small enough for the cache.
     [[nodiscard]] std::size_t service_bucket(const flow::Flow& flow) const;
-    [[nodiscard]] std::uint64_t interval_bytes_of(std::uint32_t slot, std::uint64_t bytes) const;
-    void forget_ended_slots();
+    // Per table: the bytes each slot's flow had at the last snapshot (kUnseen: a flow new
+    // since). A slot whose flow ended is only marked in a bitmap (small, so the end costs no
+    // cache miss) and forgotten at the next snapshot, whoever holds the slot by then.
+    struct TableState {
+        const flow::FlowTable* table;
+        std::vector<std::uint64_t> seen_bytes;
+        std::vector<std::uint64_t> ended_slots;
+
+        [[nodiscard]] std::uint64_t interval_bytes_of(std::uint32_t slot, std::uint64_t bytes) const;
+        void forget_ended_slots();
+    };
+    [[nodiscard]] TableState& state_of(const flow::Flow& flow);
     struct OpenServer {
         std::uint64_t active = 0, packets = 0, bytes_to = 0, bytes_from = 0;
     };
@@ -81,7 +99,7 @@ private:
     void add_servers(Snapshot& s, const OpenServers& open) const;
     void publish(Snapshot s);
 
-    const flow::FlowTable& table_;
+    std::vector<TableState> tables_;
     const services::ServiceRegistry& registry_;
     const watch::ServerInventory* inventory_;
     LiveReportOptions options_;
@@ -111,11 +129,6 @@ private:
     // snapshot: a rate is the difference, so an ended flow needs no per-flow baseline.
     std::vector<std::uint64_t> services_bytes_before_;
     std::array<std::uint64_t, 3> categories_bytes_before_{};
-    // Per slot: the bytes its flow had at the last snapshot (kUnseen: a flow new since). A slot
-    // whose flow ended is only marked in a bitmap (small, so the end costs no cache miss) and
-    // forgotten at the next snapshot, whoever holds the slot by then.
-    std::vector<std::uint64_t> seen_bytes_;
-    std::vector<std::uint64_t> ended_slots_;
 
     std::mutex mutex_; // guards the queue only
     std::condition_variable space_;

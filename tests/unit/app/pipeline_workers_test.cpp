@@ -1,9 +1,11 @@
 // The flow workers of app::Pipeline (--threads): each packet goes to exactly one worker, both
 // directions of a conversation to the same one, every worker learns the time of the packets it
-// did not get, and each ends once.
+// did not get, and each ends once. What reads every worker's results (the rolling report, the
+// metrics) does so only while all of them are at rest: these tests also run under TSan.
 #include "pairwatch/app/pipeline.h"
 #include "pairwatch/capture/memory_source.h"
 #include "pairwatch/flow/flow_key.h"
+#include "pairwatch/flow/report_clock.h"
 
 #include "support/frame_builder.h"
 
@@ -93,6 +95,97 @@ TEST(PipelineWorkers, EachPacketGoesToOneWorkerAndBothDirectionsToTheSameOne) {
     EXPECT_EQ(std::set<std::uint64_t>(all.begin(), all.end()).size(), traffic.size()) << "a frame went twice";
     // The ICMP echo has no socket pair: the first worker takes it.
     EXPECT_EQ(workers[0].frames.back(), traffic.size());
+}
+
+std::size_t frames_counted(const std::vector<Recorder>& workers) {
+    std::size_t n = 0;
+    for (const auto& w : workers) n += w.frames.size();
+    return n;
+}
+
+/// The report's side: at each boundary, what the workers have counted and been told.
+class BoundaryProbe final : public flow::ReportListener {
+public:
+    explicit BoundaryProbe(const std::vector<Recorder>& workers) : workers_(workers) {}
+    void on_report_due(std::int64_t at_ns, bool final) override {
+        Seen s{at_ns, final, frames_counted(workers_), INT64_MAX};
+        for (const auto& w : workers_) s.slowest_clock_ns = std::min(s.slowest_clock_ns, w.clock_ns);
+        seen.push_back(s);
+    }
+    struct Seen {
+        std::int64_t at_ns;
+        bool final;
+        std::size_t frames;
+        std::int64_t slowest_clock_ns;
+    };
+    std::vector<Seen> seen;
+
+private:
+    const std::vector<Recorder>& workers_;
+};
+
+TEST(PipelineWorkers, EachReportBoundarySeesEveryPacketBeforeItAndNoneAfter) {
+    const auto traffic = dns_traffic(); // 801 frames, 1 ns apart from 1 s on
+    std::vector<Recorder> workers(3);
+    app::PipelineOptions options;
+    for (auto& w : workers) options.workers.push_back({&w});
+    options.worker_seed = 5;
+    BoundaryProbe probe(workers);
+    options.report = &probe;
+    options.report_interval_ns = 100;
+    app::Pipeline pipeline(std::make_unique<capture::MemorySource>(DLT_EN10MB, traffic), {}, options);
+    pipeline.run();
+
+    // Boundaries at 1 s + 100, 200, ... 800 ns (the first packet is at 1 s exactly, a boundary
+    // itself: the first interval starts there), then the final report at the last packet.
+    ASSERT_EQ(probe.seen.size(), 9u);
+    for (std::size_t k = 0; k < 8; ++k) {
+        const auto& s = probe.seen[k];
+        EXPECT_EQ(s.at_ns, kSecond + 100 * static_cast<std::int64_t>(k + 1));
+        EXPECT_FALSE(s.final);
+        // The frames stamped before the boundary, 100 per interval, and not one more.
+        EXPECT_EQ(s.frames, 100 * (k + 1)) << "boundary " << k;
+        // Every worker, with packets in the interval or not, reached the boundary's time.
+        EXPECT_EQ(s.slowest_clock_ns, s.at_ns) << "boundary " << k;
+    }
+    EXPECT_TRUE(probe.seen.back().final);
+    EXPECT_EQ(probe.seen.back().at_ns, traffic.back().ts_ns);
+    EXPECT_EQ(probe.seen.back().frames, traffic.size());
+    for (const auto& w : workers) EXPECT_EQ(w.ends, 1);
+}
+
+/// A reader of the tables on the flow thread: at rest, every packet handed out is counted.
+class RestProbe final : public decode::PacketConsumer {
+public:
+    explicit RestProbe(const std::vector<Recorder>& workers) : workers_(workers) {}
+    void on_packet(const decode::PacketInfo& /*packet*/) override { ++handed_out_; }
+    bool wants_tables_at_rest() override { return true; }
+    void on_tables_at_rest() override {
+        ++rests;
+        if (frames_counted(workers_) != handed_out_) ++mismatches;
+    }
+    int rests = 0, mismatches = 0;
+
+private:
+    const std::vector<Recorder>& workers_;
+    std::size_t handed_out_ = 0;
+};
+
+TEST(PipelineWorkers, AReaderAtRestFindsEveryPacketHandedOutCounted) {
+    std::vector<capture::MemoryFrame> traffic;
+    for (int round = 0; round < 20; ++round) {
+        for (const auto& f : dns_traffic()) traffic.push_back(f);
+    }
+    std::vector<Recorder> workers(2);
+    app::PipelineOptions options;
+    for (auto& w : workers) options.workers.push_back({&w});
+    RestProbe probe(workers);
+    app::Pipeline pipeline(std::make_unique<capture::MemorySource>(DLT_EN10MB, traffic), {&probe},
+                           options);
+    pipeline.run();
+    EXPECT_GT(probe.rests, 10); // one per batch
+    EXPECT_EQ(probe.mismatches, 0);
+    EXPECT_EQ(frames_counted(workers), traffic.size());
 }
 
 } // namespace
