@@ -327,13 +327,17 @@ void FlowTable::on_packet(const decode::PacketInfo& packet) {
         return;
     }
     ++stats_.packets_in_flows;
-    const KeyedPacket keyed = make_flow_key(packet);
-    auto it = index_.find(keyed.key);
-    std::uint32_t slot = 0;
-    if (it == index_.end()) {
+    AheadEntry& ahead = ahead_[ahead_next_ % kAheadRing];
+    const bool looked = ahead.packet == &packet;
+    if (looked) {
+        ahead.packet = nullptr;
+        ++ahead_next_;
+    }
+    const KeyedPacket keyed = looked ? ahead.keyed : make_flow_key(packet);
+    std::uint32_t slot = find_slot(keyed, looked ? &ahead : nullptr);
+    if (slot == kNoSlot) {
         slot = create(packet, keyed);
     } else {
-        slot = *it;
         // Port reuse (Zeek's IsReuse): a SYN on a pair that closed, or with another initial
         // sequence number, starts a new conversation.
         const Flow& old = slots_[slot];
@@ -359,17 +363,39 @@ void FlowTable::on_packet(const decode::PacketInfo& packet) {
     }
 }
 
+std::uint32_t FlowTable::find_slot(const KeyedPacket& keyed, const AheadEntry* ahead) const {
+    if (ahead == nullptr) {
+        const auto it = index_.find(keyed.key);
+        return it == index_.end() ? kNoSlot : *it;
+    }
+    // The packets in between may have ended that flow, or started this one: the slot found
+    // ahead still holds if it holds a live flow with this key (the index has one per key).
+    if (ahead->slot != kNoSlot && ahead->slot < slots_.size()) {
+        const Flow& f = slots_[ahead->slot];
+        if (f.in_use_ != 0 && f.key == keyed.key) return ahead->slot;
+    }
+    const auto it = index_.find(HashedKey{&keyed.key, ahead->hash});
+    return it == index_.end() ? kNoSlot : *it;
+}
+
 void FlowTable::look_ahead(const decode::PacketInfo& packet, Ahead how_far) {
     if (!packet.has_ports()) return;
-    const FlowKey key = make_flow_key(packet).key;
     if (how_far == Ahead::Far) {
-        index_.prefetch(key);
+        AheadEntry& e = ahead_[ahead_far_++ % kAheadRing];
+        e.packet = &packet;
+        e.keyed = make_flow_key(packet);
+        e.hash = SlotHash{this}(e.keyed.key);
+        e.slot = kNoSlot;
+        index_.prefetch(HashedKey{&e.keyed.key, e.hash});
         return;
     }
-    const auto it = index_.find(key);
+    AheadEntry& e = ahead_[ahead_near_++ % kAheadRing];
+    if (e.packet != &packet) return;
+    const auto it = index_.find(HashedKey{&e.keyed.key, e.hash});
     if (it == index_.end()) return;
+    e.slot = *it;
     // Every line of the record: update() reads the key and writes counters, state and links.
-    const char* record = reinterpret_cast<const char*>(&slots_[*it]);
+    const char* record = reinterpret_cast<const char*>(&slots_[e.slot]);
     for (std::size_t at = 0; at < sizeof(Flow); at += 64) __builtin_prefetch(record + at, 1);
     __builtin_prefetch(record + sizeof(Flow) - 1, 1);
 }

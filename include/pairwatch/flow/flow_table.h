@@ -33,6 +33,9 @@ struct FlowTableOptions {
     /// Costs 16 bytes per record slot when on (IPFIX turns it on).
     std::int64_t active_timeout_ns = 0;
     std::uint64_t hash_seed = 0;
+    /// Open flows from which the table looks ahead (FlowTable::looks_ahead): past the L2
+    /// cache (1 MiB, some 7k records). Tests set 0 (always) or SIZE_MAX (never).
+    std::size_t look_ahead_from = 16'384;
 };
 
 struct FlowTableStats {
@@ -63,11 +66,12 @@ public:
 
     void on_packet(const decode::PacketInfo& packet) override;
     /// At 1M conversations a packet's index bucket, slot number and record are each a cache
-    /// miss, one after the other: loaded ahead, they overlap with the packets in between
-    /// (-22% time at 1M). A table that fits the caches has no misses to hide, and the second
-    /// and third lookups only cost (+35% at 10k): it looks ahead only past kLookAheadFrom.
-    [[nodiscard]] bool looks_ahead() const override { return index_.size() >= kLookAheadFrom; }
-    static constexpr std::size_t kLookAheadFrom = 131072;
+    /// miss, one after the other: loaded ahead, they overlap with the packets in between.
+    /// The key is hashed once, ahead, and the slot found ahead is used if it still holds, so
+    /// looking ahead costs little more than not (10k conversations: the same time within the
+    /// noise); a table that fits the L2 cache has nothing to gain, so it starts past
+    /// FlowTableOptions::look_ahead_from.
+    [[nodiscard]] bool looks_ahead() const override { return index_.size() >= options_.look_ahead_from; }
     void look_ahead(const decode::PacketInfo& packet, Ahead how_far) override;
     /// End of input: every open flow ends with reason capture-end.
     void on_end() override;
@@ -112,11 +116,18 @@ private:
     // the others by last activity.
     enum List : std::uint8_t { kTcpOpen, kShort, kClosed, kAttempt, kListCount };
 
+    /// A key with its hash already taken (by look_ahead), so that neither the prefetch, nor
+    /// the probe, nor on_packet hashes it again.
+    struct HashedKey {
+        const FlowKey* key;
+        std::size_t hash;
+    };
     struct SlotHash {
         using is_transparent = void;
         const FlowTable* table;
         std::size_t operator()(std::uint32_t slot) const;
         std::size_t operator()(const FlowKey& key) const;
+        std::size_t operator()(const HashedKey& key) const { return key.hash; }
     };
     struct SlotEq {
         using is_transparent = void;
@@ -124,7 +135,22 @@ private:
         bool operator()(std::uint32_t a, std::uint32_t b) const { return a == b; }
         bool operator()(std::uint32_t slot, const FlowKey& key) const;
         bool operator()(const FlowKey& key, std::uint32_t slot) const { return (*this)(slot, key); }
+        bool operator()(std::uint32_t slot, const HashedKey& key) const { return (*this)(slot, *key.key); }
+        bool operator()(const HashedKey& key, std::uint32_t slot) const { return (*this)(slot, *key.key); }
     };
+    /// What look_ahead learnt of a packet before its turn: its key and hash (Far), then the
+    /// slot its flow had then (Near; kNoSlot: none yet). Packets come to look_ahead and to
+    /// on_packet in the same order, so the entries are used in the order they were made; one
+    /// that does not match the packet is not used.
+    struct AheadEntry {
+        const decode::PacketInfo* packet = nullptr;
+        KeyedPacket keyed;
+        std::size_t hash = 0;
+        std::uint32_t slot = kNoSlot;
+    };
+    static constexpr std::size_t kAheadRing = 16; // > kFarAhead, a power of two
+    /// The slot of `keyed`'s flow, or kNoSlot; uses what look_ahead found when it still holds.
+    [[nodiscard]] std::uint32_t find_slot(const KeyedPacket& keyed, const AheadEntry* ahead) const;
 
     std::uint32_t create(const decode::PacketInfo& packet, const KeyedPacket& keyed);
     void update(Flow& flow, const decode::PacketInfo& packet, bool from_b);
@@ -168,6 +194,8 @@ private:
     std::array<std::uint32_t, kListCount> tail_{};
     std::int64_t now_ns_ = 0;
     std::uint32_t last_packet_slot_ = kNoSlot;
+    std::array<AheadEntry, kAheadRing> ahead_{};
+    std::uint32_t ahead_far_ = 0, ahead_near_ = 0, ahead_next_ = 0; // sequence numbers
     FlowTableStats stats_;
     ReportListener* report_ = nullptr;
     ReportClock report_clock_{0, false};

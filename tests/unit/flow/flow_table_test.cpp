@@ -871,6 +871,38 @@ TEST(FlowTable, ActiveTimeoutAfterAJumpInTimeFiresOncePerFlow) {
     EXPECT_EQ(fx.sink.ended[0].flow.orig().packets.get(), 4U);
 }
 
+// What a hint found can go stale before the packet's turn: the packets in between may end its
+// flow (a slot then free, or already another flow's). The table must see that and look again.
+TEST(FlowTable, ASlotFoundAheadThatChangedHandsIsNotUsed) {
+    using Ahead = pairwatch::decode::PacketConsumer::Ahead;
+    const Endpoint a{"10.0.0.1", 1000}, b{"10.0.0.2", 2000};
+    for (const bool reused : {true, false}) {
+        SCOPED_TRACE(reused ? "the slot went to another flow" : "the slot is free");
+        Fixture fx;
+        fx.udp(1, a, kDns); // slot 0
+        // 100 s later (past the 60 s UDP timeout), in the pipeline's order: both packets are
+        // hinted, then counted. The first ends a's flow on its clock; when it has ports, its
+        // new flow takes the slot a's had.
+        PacketInfo first = udp_packet(at(101), b, kDns, 20);
+        if (!reused) first.outcome = Outcome::OtherIp;
+        PacketInfo again = udp_packet(at(101), a, kDns, 30);
+        for (PacketInfo* p : {&first, &again}) fx.table.look_ahead(*p, Ahead::Far);
+        for (PacketInfo* p : {&first, &again}) fx.table.look_ahead(*p, Ahead::Near);
+        fx.table.on_packet(first);
+        fx.table.on_packet(again);
+
+        ASSERT_EQ(fx.sink.ended.size(), 1U);
+        EXPECT_EQ(fx.sink.ended[0].why, EndReason::Idle);
+        const auto open = fx.open_flows();
+        ASSERT_EQ(open.size(), reused ? 2U : 1U);
+        for (const Flow& f : open) {
+            // Each open flow has its one packet: a's second packet did not go to b's flow.
+            EXPECT_EQ(f.orig().packets.get() + f.resp().packets.get(), 1U);
+            EXPECT_EQ(f.first_ns, at(101));
+        }
+    }
+}
+
 TEST(FlowTable, LooksAheadOnlyPastItsThresholdAndTheHintsChangeNothing) {
     Fixture fx;
     using Ahead = pairwatch::decode::PacketConsumer::Ahead;
@@ -879,14 +911,14 @@ TEST(FlowTable, LooksAheadOnlyPastItsThresholdAndTheHintsChangeNothing) {
     for (const auto& c : clients) {
         for (std::uint16_t port = 1024; port < 1024 + 50'000; ++port) {
             // Below the threshold the table says it has nothing to gain from hints.
-            if (made + 1 == FlowTable::kLookAheadFrom) {
+            if (made + 1 == FlowTableOptions{}.look_ahead_from) {
                 EXPECT_FALSE(fx.table.looks_ahead());
             }
             fx.udp(1, {c, port}, kDns);
             ++made;
         }
     }
-    ASSERT_GE(made, FlowTable::kLookAheadFrom);
+    ASSERT_GE(made, FlowTableOptions{}.look_ahead_from);
     EXPECT_TRUE(fx.table.looks_ahead());
     const PacketInfo known = udp_packet(at(2), {"10.0.0.3", 1500}, kDns, 10);
     const PacketInfo reply = udp_packet(at(2), kDns, {"10.0.0.3", 1500}, 10);
