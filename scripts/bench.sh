@@ -119,12 +119,14 @@ cmd_for() {
     local f=$1 m=$2
     local cap=$((m * 2 > 1000000 ? m * 2 : 1000000))
     local pw="$pairwatch -r $f --max-flows $cap"
+    # The targets are one flow thread's; the default would be one per spare CPU.
+    local pw1="$pw --threads 1"
     cmd=(
         ["floor"]="$floor $f"
-        ["pairwatch -q --no-dpi"]="$pw -q --no-dpi"
-        ["pairwatch -q (DPI)"]="$pw -q"
-        ["pairwatch -q --no-dpi --json"]="$pw -q --no-dpi --json /dev/null"
-        ["pairwatch --no-dpi report"]="$pw --no-dpi --interval 1"
+        ["pairwatch -q --no-dpi"]="$pw1 -q --no-dpi"
+        ["pairwatch -q (DPI)"]="$pw1 -q"
+        ["pairwatch -q --no-dpi --json"]="$pw1 -q --no-dpi --json /dev/null"
+        ["pairwatch --no-dpi report"]="$pw1 --no-dpi --interval 1"
         ["tcpdump -w /dev/null"]="tcpdump -r $f -w /dev/null"
         ["softflowd"]="softflowd -r $f -n 127.0.0.1:9995 -v 9 -6 -m $cap"
         ["argus -w /dev/null"]="argus -r $f -w /dev/null"

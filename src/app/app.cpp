@@ -264,7 +264,7 @@ int run(const Config& config) {
     // each table and the sinks (see dpi/app_detector.h); built before privileges are dropped.
     flow::FanOutSink sinks;
     FlowWorkersOptions flow_options;
-    flow_options.workers = config.threads;
+    flow_options.workers = config.threads != 0 ? config.threads : default_flow_workers();
     flow_options.dpi = config.dpi;
     flow_options.table.max_flows = config.max_flows;
     flow_options.table.tcp_timeout_ns = to_ns(config.tcp_timeout_s);

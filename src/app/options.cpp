@@ -6,7 +6,10 @@
 #include "pairwatch/export/ipfix_transport.h"
 
 #include <getopt.h>
+#include <sched.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <fmt/format.h>
@@ -118,8 +121,19 @@ void check_outputs(const Config& c) {
 
 } // namespace
 
+std::size_t default_flow_workers() {
+    constexpr std::size_t kMaxDefault = 8;
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    // The CPUs this process may use (taskset, a container's cpuset), not all the machine has.
+    const auto usable = sched_getaffinity(0, sizeof cpus, &cpus) == 0
+                            ? static_cast<std::size_t>(CPU_COUNT(&cpus))
+                            : static_cast<std::size_t>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+    return std::clamp<std::size_t>(usable > 1 ? usable - 1 : 1, 1, kMaxDefault);
+}
+
 std::string usage_text() {
-    return R"(usage: pairwatch [-r FILE | -i IFACE] [options] [FILTER...]
+    std::string text = R"(usage: pairwatch [-r FILE | -i IFACE] [options] [FILTER...]
 
 Sources (pick one; with neither, the bundled demo capture is replayed):
   -r FILE           read a pcap or pcapng file ("-" reads standard input)
@@ -146,9 +160,10 @@ Conversations:
   --hash-seed N     fix the flow table's hash seed (and flow uids): runs repeat exactly
   --no-dpi          no payload inspection: the records' "app" (the protocol nDPI finds in
                     each conversation's first packets, whatever its port) stays null
-  --threads N       flow workers (default 1, at most 64): each keeps the conversations
-                    hashed to it, on its own thread; the records and the report are the
-                    same as with 1
+  --threads N       flow workers (at most 64): each keeps the conversations hashed to
+                    it, on its own thread; the records and the report are the same as
+                    with 1. Default: the CPUs usable, less one for the capture thread, at
+                    most 8 (here: @DEFAULT_THREADS@)
 
 Output:
   --json FILE       one JSON object per ended conversation ("-" for standard output)
@@ -199,6 +214,9 @@ Watching the LAN (a server is a host:port/proto that answered a client):
   -h, --help        this text
   -V, --version     the version
 )";
+    const std::string mark = "@DEFAULT_THREADS@";
+    text.replace(text.find(mark), mark.size(), std::to_string(default_flow_workers()));
+    return text;
 }
 
 Config parse_options(int argc, char** argv) {

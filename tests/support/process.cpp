@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdlib>
@@ -41,8 +42,13 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
     posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
     posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
     if (!working_dir.empty()) posix_spawn_file_actions_addchdir_np(&actions, working_dir.c_str());
+    std::vector<std::string> pinned = argv;
+    if (!argv.empty() && argv[0] == pairwatch_binary() &&
+        std::find(argv.begin(), argv.end(), "--threads") == argv.end()) {
+        pinned.insert(pinned.begin() + 1, {"--threads", "1"});
+    }
     std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : pinned) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     pid_t pid = 0;
     const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);

@@ -14,7 +14,9 @@ struct CommandResult {
 };
 
 /// Runs argv[0] (looked up in PATH) with `argv`, standard input from /dev/null or `input`, in
-/// `working_dir` (empty: this process's).
+/// `working_dir` (empty: this process's). pairwatch_binary() gets `--threads 1` unless argv
+/// says how many: its default depends on the machine's CPUs, and with several workers the
+/// records come out in the order the workers end them (the Threads tests compare the two).
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = {},
                           const std::string& working_dir = {});
 

@@ -42,8 +42,9 @@ struct Config {
     std::optional<std::uint64_t> hash_seed; // unset: random at start-up
     std::optional<std::string> services_file;
     bool dpi = true; // --no-dpi: no payload inspection (nDPI), so no `app` in the records
-    /// --threads: flow workers, each with its own table for the conversations hashed to it.
-    std::size_t threads = 1;
+    /// --threads: flow workers, each with its own table for the conversations hashed to it;
+    /// 0: default_flow_workers().
+    std::size_t threads = 0;
 
     // Output.
     bool packets = false; // --packets: one line per TCP/UDP packet, then the decode counters
@@ -78,5 +79,8 @@ struct Config {
 [[nodiscard]] Config parse_options(int argc, char** argv);
 
 [[nodiscard]] std::string usage_text();
+/// --threads' default: the CPUs this process may run on, less the one the capture thread
+/// (reading and decoding) keeps busy, at least 1 and at most 8.
+[[nodiscard]] std::size_t default_flow_workers();
 
 } // namespace pairwatch::app

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sched.h>
+
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -176,4 +179,41 @@ TEST(Options, OnePolicyFileAtATime) {
     EXPECT_EQ(usage_error({"-r", "x", "--policy", "a.toml", "--policy", "b.toml"}),
               "--policy or --check-policy given twice: one policy file at a time");
     EXPECT_EQ(usage_error({"--check-policy"}), "--check-policy needs a value");
+}
+
+TEST(Options, ThreadsDefaultToTheUsableCpusLessOneForTheCaptureThread) {
+    EXPECT_EQ(parse({"-r", "x"}).threads, 0U); // the default, decided at start-up
+    EXPECT_EQ(parse({"-r", "x", "--threads", "3"}).threads, 3U);
+    EXPECT_NE(usage_error({"-r", "x", "--threads", "0"}).find("--threads"), std::string::npos);
+    EXPECT_NE(usage_error({"-r", "x", "--threads", "65"}).find("--threads"), std::string::npos);
+
+    // What the process may run on decides (taskset, a container's cpuset); this thread's
+    // affinity is the process's as sched_getaffinity(0) sees it.
+    cpu_set_t all;
+    ASSERT_EQ(sched_getaffinity(0, sizeof all, &all), 0);
+    std::vector<std::size_t> cpus;
+    for (std::size_t c = 0; c < CPU_SETSIZE; ++c) {
+        if (CPU_ISSET(c, &all)) cpus.push_back(c);
+    }
+    const auto allow = [&cpus](std::size_t n) {
+        cpu_set_t some;
+        CPU_ZERO(&some);
+        for (std::size_t i = 0; i < n; ++i) CPU_SET(cpus[i], &some);
+        return sched_setaffinity(0, sizeof some, &some) == 0;
+    };
+    ASSERT_TRUE(allow(1));
+    EXPECT_EQ(pairwatch::app::default_flow_workers(), 1U); // never 0
+    if (cpus.size() >= 2) {
+        ASSERT_TRUE(allow(2));
+        EXPECT_EQ(pairwatch::app::default_flow_workers(), 1U); // this VM: one core reads
+    }
+    if (cpus.size() >= 3) {
+        ASSERT_TRUE(allow(3));
+        EXPECT_EQ(pairwatch::app::default_flow_workers(), 2U);
+    }
+    ASSERT_EQ(sched_setaffinity(0, sizeof all, &all), 0);
+    EXPECT_EQ(pairwatch::app::default_flow_workers(), std::clamp<std::size_t>(cpus.size() - 1, 1, 8));
+    EXPECT_NE(pairwatch::app::usage_text().find(
+                  "(here: " + std::to_string(pairwatch::app::default_flow_workers()) + ")"),
+              std::string::npos);
 }
