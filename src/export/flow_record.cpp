@@ -8,15 +8,6 @@
 
 namespace pairwatch::exporter {
 
-void append_epoch_seconds(std::string& out, std::int64_t ns) {
-    // The sign apart, so that a time before 1970 reads right: -0.5 s is "-0.500000".
-    const std::uint64_t magnitude =
-        ns < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(ns) : static_cast<std::uint64_t>(ns);
-    if (ns < 0) out += '-';
-    fmt::format_to(std::back_inserter(out), "{}.{:06}", magnitude / 1'000'000'000,
-                   magnitude % 1'000'000'000 / 1000);
-}
-
 void FlowRecord::end_value(ValueKind kind) {
     assert(count_ < kFieldCount);
     kind_[count_] = kind;
@@ -24,12 +15,13 @@ void FlowRecord::end_value(ValueKind kind) {
 }
 
 void FlowRecord::add(ValueKind kind, std::string_view text) {
-    text_ += text;
+    text_.append(text.data(), text.data() + text.size());
     end_value(kind);
 }
 
 template <typename T> void FlowRecord::add_number(T n) {
-    fmt::format_to(std::back_inserter(text_), "{}", n);
+    const fmt::format_int digits(n);
+    text_.append(digits.data(), digits.data() + digits.size());
     end_value(ValueKind::Number);
 }
 
@@ -44,7 +36,6 @@ FlowRecord::FlowRecord(const flow::Flow& f, flow::EndReason why,
     const services::FlowLabel label = services::label_flow(f, registry);
     const std::uint64_t orig_bytes = f.orig().payload_bytes;
     const std::uint64_t resp_bytes = f.resp().payload_bytes;
-    text_.reserve(256);
     // In kFieldNames order; the constructor's last line checks that none was left out.
     add(ValueKind::String, flow::flow_uid(f, uid_seed));
     add_seconds(f.first_ns);
@@ -91,7 +82,7 @@ FlowRecord::FlowRecord(const flow::Flow& f, flow::EndReason why,
 
 RecordValue FlowRecord::value(std::size_t i) const {
     assert(i < count_);
-    return {kind_[i], std::string_view(text_).substr(start_[i], start_[i + 1] - start_[i])};
+    return {kind_[i], std::string_view(text_.data() + start_[i], start_[i + 1] - start_[i])};
 }
 
 } // namespace pairwatch::exporter

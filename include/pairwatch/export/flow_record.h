@@ -5,7 +5,11 @@
 #include "pairwatch/flow/flow.h"
 #include "pairwatch/services/service_registry.h"
 
+#include <fmt/compile.h>
+#include <fmt/format.h>
+
 #include <array>
+#include <iterator>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -14,7 +18,15 @@ namespace pairwatch::exporter {
 
 /// Epoch seconds with 6 decimals ("1362692526.869344"), truncated to the microsecond as Zeek's
 /// timestamps are.
-void append_epoch_seconds(std::string& out, std::int64_t ns);
+template <typename Buffer> void append_epoch_seconds(Buffer& out, std::int64_t ns) {
+    // The sign apart, so that a time before 1970 reads right: -0.5 s is "-0.500000".
+    const std::uint64_t magnitude =
+        ns < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(ns) : static_cast<std::uint64_t>(ns);
+    if (ns < 0) out.push_back('-');
+    // Compiled format: parsing "{}.{:06}" at run time was a third of a JSON record's cost.
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE("{}.{:06}"), magnitude / 1'000'000'000,
+                   magnitude % 1'000'000'000 / 1000);
+}
 
 /// How a value is written: JSON needs the difference, CSV only tells null from the rest.
 enum class ValueKind : std::uint8_t { Null, Number, String };
@@ -71,7 +83,8 @@ private:
     void add_seconds(std::int64_t ns);
     void end_value(ValueKind kind); // the text appended since the last value is this one
 
-    std::string text_; // every value back to back
+    // Every value back to back; the inline buffer holds a whole record, so none allocates.
+    fmt::memory_buffer text_;
     std::array<std::uint32_t, kFieldCount + 1> start_{};
     std::array<ValueKind, kFieldCount> kind_{};
     std::size_t count_ = 0;

@@ -18,6 +18,11 @@ namespace pairwatch::exporter {
                                        const services::ServiceRegistry& registry,
                                        std::uint64_t uid_seed, std::string_view app = {});
 
+/// The same, appended to `out`.
+void append_flow_json(std::string& out, const flow::Flow& flow, flow::EndReason why,
+                      const services::ServiceRegistry& registry, std::uint64_t uid_seed,
+                      std::string_view app = {});
+
 /// Appends `text` to `out` as a JSON string literal, quotes included.
 void append_json_string(std::string& out, std::string_view text);
 
@@ -32,6 +37,7 @@ private:
     const services::ServiceRegistry& registry_;
     std::uint64_t uid_seed_;
     const flow::AppLookup* apps_;
+    std::string line_;
 };
 
 } // namespace pairwatch::exporter
