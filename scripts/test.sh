@@ -38,7 +38,10 @@ ctest --preset dev -j "$(nproc)" -R '^Flood\.'
 echo "=== tsan: build" >&2
 BUILD_TARGETS="pairwatch pairwatch_tests pairwatch_golden_tests" build tsan "${ci_flags[@]}"
 echo "=== tsan: test (the threaded parts)" >&2
-ctest --preset tsan -j "$(nproc)" -E 'Tshark|Zeek|Ndpi|Flood|IpfixCollector|_replay'
+# Left out: the peers' differential tests, the floods and the IPFIX round trip (minutes, and no
+# thread of their own), and the per-capture rolling-report comparison of 1 and 3 workers (4.5
+# minutes under TSan; ASan runs it, and TSan keeps its demo case and the pipeline's unit tests).
+ctest --preset tsan -j "$(nproc)" -E 'Tshark|Zeek|Ndpi|Flood|IpfixCollector|_replay|ThreeWorkersGiveTheSameRollingReport'
 
 if [[ ${CI:-} == true ]]; then
     # Short runs catch what a change breaks near the corpus; the long campaigns are
