@@ -129,6 +129,11 @@ std::string format_alerts(const watch::AlertEngine& engine) {
 /// The output files' upkeep, on the flow thread that writes them. A live capture's records reach
 /// their files within a second, so `tail -f flows.jsonl` follows the link (a file read keeps
 /// the big buffered writes); SIGHUP reopens every file, for logrotate.
+/// The sinks' lock while flow workers write them; nothing to take with one worker (null).
+[[nodiscard]] std::unique_lock<std::mutex> hold_sinks(std::mutex* lock) {
+    return lock != nullptr ? std::unique_lock(*lock) : std::unique_lock<std::mutex>();
+}
+
 class OutputUpkeep final : public decode::PacketConsumer {
 public:
     /// `lock`: the sinks' lock while flow workers write them (null with one worker).
@@ -141,20 +146,16 @@ public:
         const auto now = std::chrono::steady_clock::now();
         if (now < next_) return;
         next_ = now + std::chrono::seconds(1);
-        const auto hold = locked();
+        const auto hold = hold_sinks(lock_);
         for (const auto& s : outputs_.sinks) s->flush();
     }
     void on_reopen() override {
-        const auto hold = locked();
+        const auto hold = hold_sinks(lock_);
         for (const auto& s : outputs_.sinks) s->reopen();
         if (alerts_ != nullptr) alerts_->reopen();
     }
 
 private:
-    [[nodiscard]] std::unique_lock<std::mutex> locked() const {
-        return lock_ != nullptr ? std::unique_lock(*lock_) : std::unique_lock<std::mutex>();
-    }
-
     const FileOutputs& outputs_;
     exporter::AlertWriter* alerts_;
     bool live_;
@@ -169,7 +170,7 @@ public:
     IpfixUpkeep(exporter::IpfixExporter& ipfix, std::mutex* lock) : ipfix_(ipfix), lock_(lock) {}
     void on_packet(const decode::PacketInfo& /*packet*/) override {}
     void on_batch_end() override {
-        const auto hold = lock_ != nullptr ? std::unique_lock(*lock_) : std::unique_lock<std::mutex>();
+        const auto hold = hold_sinks(lock_);
         ipfix_.on_batch_end();
     }
 
