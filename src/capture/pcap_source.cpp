@@ -2,6 +2,7 @@
 #include "pairwatch/capture/pcap_source.h"
 
 #include "file_format.h"
+#include "pcap_records.h"
 #include "pairwatch/decode/link_type.h"
 #include "pairwatch/util/saturating.h"
 
@@ -31,6 +32,11 @@ using PcapHandle = std::unique_ptr<pcap_t, PcapCloser>;
 class PcapSource final : public PacketSource {
 public:
     explicit PcapSource(SourceInfo info) : info_(std::move(info)) {}
+    ~PcapSource() override {
+        if (filter_.bf_insns != nullptr) pcap_freecode(&filter_);
+    }
+    PcapSource(const PcapSource&) = delete;
+    PcapSource& operator=(const PcapSource&) = delete;
 
     void attach(PcapHandle handle, bool nanosecond) {
         handle_ = std::move(handle);
@@ -39,14 +45,42 @@ public:
         if (info_.live) info_.ts_decimals = nanosecond ? 9 : 6;
         info_.dlt = pcap_datalink(handle_.get());
     }
-    [[nodiscard]] pcap_t* handle() const { return handle_.get(); }
     [[nodiscard]] const std::atomic<bool>* stop_flag() const { return &stop_; }
 
     /// Live: the handle is non-blocking and next() waits in poll() at most this long.
     void set_poll_timeout(int ms) { poll_timeout_ms_ = ms; }
 
+    /// Compiles the filter and sets it on the handle, keeping the program for records read
+    /// past libpcap.
+    void set_filter(const std::string& filter, bpf_u_int32 netmask) {
+        if (filter.empty()) return;
+        pcap_t* p = handle_.get();
+        if (pcap_compile(p, &filter_, filter.c_str(), 1, netmask) != 0) {
+            throw CaptureError(
+                fmt::format("filter '{}' does not compile: {}", filter, pcap_geterr(p)));
+        }
+        if (pcap_setfilter(p, &filter_) != 0) {
+            throw CaptureError(fmt::format("{}: cannot set filter '{}': {}", info_.name, filter,
+                                           pcap_geterr(p)));
+        }
+    }
+
+    /// A classic pcap file in a regular file: its records are read in blocks past libpcap,
+    /// which has read the header. Only where that gives exactly what libpcap gives; pipes keep
+    /// libpcap, whose small reads hand over each packet as it arrives.
+    void read_records_directly(bool nanosecond) {
+        pcap_t* p = handle_.get();
+        const auto layout = direct_record_layout(p, nanosecond);
+        std::FILE* file = pcap_file(p);
+        if (!layout || file == nullptr) return;
+        const long offset = std::ftell(file); // just past the header libpcap read
+        if (offset <= 0) return;
+        records_.emplace(fileno(file), static_cast<std::uint64_t>(offset), *layout);
+    }
+
     ReadStatus next(RawFrame& frame) override {
         if (stop_.load(std::memory_order_relaxed)) return ReadStatus::End;
+        if (records_) return next_record(frame);
         pcap_pkthdr* header = nullptr;
         const u_char* data = nullptr;
         int rc = pcap_next_ex(handle_.get(), &header, &data);
@@ -65,11 +99,7 @@ public:
             return ReadStatus::Frame;
         }
         if (rc == 0) return ReadStatus::Timeout;
-        if (rc == PCAP_ERROR && !stop_.load()) {
-            // A file cut off mid-record, or a read error: keep what was read, say so once.
-            warning_ = fmt::format("{}: stopped reading after {} packets: {}", info_.name,
-                                   frames_, pcap_geterr(handle_.get()));
-        }
+        if (rc == PCAP_ERROR && !stop_.load()) stopped_reading(pcap_geterr(handle_.get()));
         return ReadStatus::End;
     }
 
@@ -83,6 +113,7 @@ public:
     }
 
     [[nodiscard]] std::uint64_t position() const override {
+        if (records_) return records_->position();
         if (info_.live || info_.size_bytes == 0) return 0;
         std::FILE* f = pcap_file(handle_.get());
         if (f == nullptr) return 0;
@@ -98,8 +129,39 @@ public:
     }
 
 private:
+    ReadStatus next_record(RawFrame& frame) {
+        PcapRecord record;
+        for (;;) {
+            const PcapRecordReader::Status status = records_->next(record);
+            if (status == PcapRecordReader::Status::End) return ReadStatus::End;
+            if (status == PcapRecordReader::Status::Error) {
+                stopped_reading(records_->error());
+                return ReadStatus::End;
+            }
+            if (filter_.bf_insns == nullptr) break;
+            pcap_pkthdr header{};
+            header.caplen = static_cast<bpf_u_int32>(record.bytes.size());
+            header.len = record.wire_len;
+            const auto* data = reinterpret_cast<const u_char*>(record.bytes.data());
+            if (pcap_offline_filter(&filter_, &header, data) != 0) break;
+        }
+        frame.ts_ns = record.ts_ns;
+        frame.frame_no = ++frames_;
+        frame.wire_len = record.wire_len;
+        frame.bytes = record.bytes;
+        return ReadStatus::Frame;
+    }
+
+    /// A file cut off mid-record, or a read error: what was read is kept, and said once.
+    void stopped_reading(const std::string& why) {
+        warning_ =
+            fmt::format("{}: stopped reading after {} packets: {}", info_.name, frames_, why);
+    }
+
     SourceInfo info_;
     PcapHandle handle_;
+    bpf_program filter_{};
+    std::optional<PcapRecordReader> records_;
     std::int64_t ns_per_tick_ = 1000;
     int poll_timeout_ms_ = 0;
     std::uint64_t frames_ = 0;
@@ -112,22 +174,6 @@ void require_supported_link(const SourceInfo& info) {
     throw CaptureError(fmt::format("{}: link type {} is not supported (supported: {})", info.name,
                                    decode::link_type_name(info.dlt),
                                    decode::supported_link_types()));
-}
-
-void apply_filter(pcap_t* handle, const std::string& filter, const std::string& name,
-                  bpf_u_int32 netmask) {
-    if (filter.empty()) return;
-    bpf_program program{};
-    if (pcap_compile(handle, &program, filter.c_str(), 1, netmask) != 0) {
-        throw CaptureError(
-            fmt::format("filter '{}' does not compile: {}", filter, pcap_geterr(handle)));
-    }
-    const int rc = pcap_setfilter(handle, &program);
-    pcap_freecode(&program);
-    if (rc != 0) {
-        throw CaptureError(fmt::format("{}: cannot set filter '{}': {}", name, filter,
-                                       pcap_geterr(handle)));
-    }
 }
 
 std::string open_error(const std::string& path, int err) {
@@ -217,7 +263,11 @@ std::unique_ptr<PacketSource> open_capture_file(const std::string& path,
     }
     source->attach(PcapHandle(p), pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO);
     require_supported_link(source->info());
-    apply_filter(source->handle(), filter, path, PCAP_NETMASK_UNKNOWN);
+    source->set_filter(filter, PCAP_NETMASK_UNKNOWN);
+    // (A pcap file shows 9 decimals exactly when its magic says nanosecond stamps.)
+    if (seekable && format.kind == FileKind::Pcap) {
+        source->read_records_directly(format.ts_decimals == 9);
+    }
     return source;
 }
 
@@ -279,7 +329,7 @@ std::unique_ptr<PacketSource> open_live(const LiveOptions& options) {
     bpf_u_int32 net = 0;
     bpf_u_int32 mask = PCAP_NETMASK_UNKNOWN;
     if (pcap_lookupnet(name.c_str(), &net, &mask, errbuf) != 0) mask = PCAP_NETMASK_UNKNOWN;
-    apply_filter(source->handle(), options.filter, name, mask);
+    source->set_filter(options.filter, mask);
     return source;
 }
 

@@ -3,8 +3,11 @@
 // The file head goes through read_capture_head() (from a pipe, as `-r -` reads standard input)
 // and sniff_capture_head(); the whole input is opened by libpcap from memory (fmemopen, no
 // temporary file) and every frame goes through a checked Decoder of its link type, then into
-// the --packets line and the decode summary.
+// the --packets line and the decode summary. A classic pcap file's records are also read by
+// PcapRecordReader (from a memfd, as from a regular file) and must match libpcap's frame for
+// frame, ending the same way with the same error text.
 #include "capture/file_format.h"
+#include "capture/pcap_records.h"
 #include "checked_decoder.h"
 #include "memory_capture.h"
 #include "pairwatch/capture/raw_frame.h"
@@ -13,9 +16,12 @@
 #include "pairwatch/report/decode_summary.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstring>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -69,11 +75,70 @@ void sniff_head(const std::uint8_t* data, std::size_t size) {
     PW_FUZZ_CHECK(format.ts_decimals == 6 || format.ts_decimals == 9);
 }
 
+/// libpcap and PcapRecordReader over the same bytes, record by record.
+void compare_record_reader(const std::uint8_t* data, std::size_t size) {
+    const auto bytes = std::as_bytes(std::span(data, size));
+    const capture::FileFormat format =
+        capture::sniff_capture_head(bytes.first(std::min<std::size_t>(size, 24)));
+    if (format.kind != capture::FileKind::Pcap) return;
+    Fd file;
+    file.fd = ::memfd_create("fuzz_pcap_file", MFD_CLOEXEC);
+    if (file.fd < 0) return;
+    for (std::size_t done = 0; done < size;) {
+        const ssize_t n = ::write(file.fd, data + done, size - done);
+        if (n <= 0) return;
+        done += static_cast<std::size_t>(n);
+    }
+    const int libpcap_fd = ::dup(file.fd);
+    if (libpcap_fd < 0) return;
+    std::FILE* stream = ::fdopen(libpcap_fd, "rb");
+    if (stream == nullptr) {
+        ::close(libpcap_fd);
+        return;
+    }
+    ::rewind(stream);
+    char errbuf[PCAP_ERRBUF_SIZE] = {};
+    pcap_t* p =
+        pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (p == nullptr) {
+        std::fclose(stream);
+        return;
+    }
+    const auto layout = capture::direct_record_layout(p, format.ts_decimals == 9);
+    const long offset = std::ftell(pcap_file(p));
+    if (layout && offset > 0) {
+        capture::PcapRecordReader reader(file.fd, static_cast<std::uint64_t>(offset), *layout);
+        capture::PcapRecord record;
+        for (;;) {
+            pcap_pkthdr* header = nullptr;
+            const u_char* packet = nullptr;
+            const int rc = pcap_next_ex(p, &header, &packet);
+            const capture::PcapRecordReader::Status status = reader.next(record);
+            if (rc != 1) {
+                PW_FUZZ_CHECK(rc == PCAP_ERROR
+                                  ? status == capture::PcapRecordReader::Status::Error &&
+                                        reader.error() == pcap_geterr(p)
+                                  : status == capture::PcapRecordReader::Status::End);
+                break;
+            }
+            PW_FUZZ_CHECK(status == capture::PcapRecordReader::Status::Record);
+            PW_FUZZ_CHECK(record.ts_ns ==
+                          util::timestamp_ns(header->ts.tv_sec, header->ts.tv_usec, 1));
+            PW_FUZZ_CHECK(record.wire_len == header->len);
+            PW_FUZZ_CHECK(record.bytes.size() == header->caplen);
+            PW_FUZZ_CHECK(header->caplen == 0 ||
+                          std::memcmp(record.bytes.data(), packet, header->caplen) == 0);
+        }
+    }
+    pcap_close(p);
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
     sniff_head(data, size);
+    compare_record_reader(data, size);
 
     fuzz::MemoryCapture capture(data, size);
     if (!capture.ok()) return 0;

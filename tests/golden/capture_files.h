@@ -1,6 +1,8 @@
 // The captures the golden and differential tests run over, and parsing of --packets output.
 #pragma once
 
+#include "support/test_captures.h"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -9,15 +11,6 @@
 #include <vector>
 
 namespace pairwatch::testing {
-
-/// Capture files in `dir` (pcap, pcapng, cap), sorted by name; empty when dir is empty.
-std::vector<std::string> capture_files_in(const std::string& dir);
-
-/// Every capture the differential tests read: ../shared/captures (when present), then captures/.
-std::vector<std::string> all_test_captures();
-
-/// A capture's file name as a gtest parameter name ("ndpi-ftp.pcap" -> "ndpi_ftp_pcap").
-std::string param_name(const std::string& path);
 
 /// One `--packets` line.
 struct PacketLine {
