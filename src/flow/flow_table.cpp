@@ -87,6 +87,9 @@ std::int64_t FlowTable::timeout_of(List list) const {
     }
 }
 
+// expire() looks only at each list's head, so its next due time changes only when a head
+// does: a flow linked into an empty list, or the head unlinked (with timestamps out of order
+// the next one can be due earlier).
 void FlowTable::link_tail(List list, std::uint32_t slot) {
     Flow& f = slots_[slot];
     f.idle_prev = tail_[list];
@@ -95,6 +98,7 @@ void FlowTable::link_tail(List list, std::uint32_t slot) {
         slots_[tail_[list] - 1].idle_next = slot + 1;
     } else {
         head_[list] = slot + 1;
+        next_due_ns_ = std::min(next_due_ns_, deadline_of(list, f));
     }
     tail_[list] = slot + 1;
 }
@@ -105,6 +109,9 @@ void FlowTable::unlink(List list, std::uint32_t slot) {
         slots_[f.idle_prev - 1].idle_next = f.idle_next;
     } else {
         head_[list] = f.idle_next;
+        if (f.idle_next != kNone) {
+            next_due_ns_ = std::min(next_due_ns_, deadline_of(list, slots_[f.idle_next - 1]));
+        }
     }
     if (f.idle_next != kNone) {
         slots_[f.idle_next - 1].idle_prev = f.idle_prev;
@@ -126,6 +133,7 @@ void FlowTable::start_active_timer(std::uint32_t slot) {
         active_[active_tail_ - 1].next = slot + 1;
     } else {
         active_head_ = slot + 1;
+        next_due_ns_ = std::min(next_due_ns_, t.due_ns);
     }
     active_tail_ = slot + 1;
 }
@@ -136,6 +144,7 @@ void FlowTable::stop_active_timer(std::uint32_t slot) {
         active_[t.prev - 1].next = t.next;
     } else {
         active_head_ = t.next;
+        if (t.next != kNone) next_due_ns_ = std::min(next_due_ns_, active_[t.next - 1].due_ns);
     }
     if (t.next != kNone) {
         active_[t.next - 1].prev = t.prev;
@@ -176,29 +185,32 @@ std::int64_t FlowTable::deadline_of(List list, const Flow& f) const {
 }
 
 void FlowTable::expire(std::int64_t now_ns) {
+    if (now_ns < next_due_ns_) return;
     // Zeek removes a conversation once last + timeout <= now. Across the lists, the earliest
     // deadline goes first, so flows end in the order their timers would fire.
     for (;;) {
         std::size_t best = kListCount;
-        std::int64_t best_due = 0;
+        std::int64_t best_due = INT64_MAX;
         for (std::size_t l = 0; l < kListCount; ++l) {
             if (head_[l] == kNone) continue;
             const std::int64_t due = deadline_of(static_cast<List>(l), slots_[head_[l] - 1]);
-            if (due <= now_ns && (best == kListCount || due < best_due)) {
+            if (best == kListCount || due < best_due) {
                 best = l;
                 best_due = due;
             }
         }
         // An active timeout due strictly earlier goes first; on a tie the flow ends instead,
         // and its end record carries what the update would have.
-        if (active_head_ != kNone) {
-            const std::int64_t due = active_[active_head_ - 1].due_ns;
-            if (due <= now_ns && (best == kListCount || due < best_due)) {
-                fire_active_timer();
-                continue;
-            }
+        const std::int64_t active_due =
+            active_head_ != kNone ? active_[active_head_ - 1].due_ns : INT64_MAX;
+        if (active_due <= now_ns && active_due < best_due) {
+            fire_active_timer();
+            continue;
         }
-        if (best == kListCount) return;
+        if (best == kListCount || best_due > now_ns) {
+            next_due_ns_ = std::min(best_due, active_due);
+            return;
+        }
         const std::uint32_t slot = head_[best] - 1;
         const Flow& f = slots_[slot];
         EndReason why = EndReason::Idle;

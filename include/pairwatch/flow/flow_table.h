@@ -193,6 +193,9 @@ private:
     std::array<std::uint32_t, kListCount> head_{}; // slot + 1 of the longest idle; 0 = empty
     std::array<std::uint32_t, kListCount> tail_{};
     std::int64_t now_ns_ = 0;
+    // No timer is due before this (a lower bound: linking a flow or starting a timer lowers
+    // it, expire() sets it exactly), so most packets skip expire()'s look at every list head.
+    std::int64_t next_due_ns_ = INT64_MAX;
     std::uint32_t last_packet_slot_ = kNoSlot;
     std::array<AheadEntry, kAheadRing> ahead_{};
     std::uint32_t ahead_far_ = 0, ahead_near_ = 0, ahead_next_ = 0; // sequence numbers

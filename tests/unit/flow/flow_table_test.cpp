@@ -327,6 +327,23 @@ TEST(FlowTable, ExpiryAcrossTimeoutsFollowsTheDeadlines) {
     EXPECT_EQ(fx.sink.ended[2].flow.orig_port(), 50010);
 }
 
+// The table skips expiry until the earliest deadline among the lists' heads. A packet stamped
+// before the clock (out of order) queues a flow behind one due later; once that one leaves the
+// head, the earlier deadline is the one to wait for.
+TEST(FlowTable, AFlowQueuedOutOfOrderEndsWhenItReachesTheHeadAndItsTimeHasCome) {
+    Fixture fx;
+    fx.udp(100, {"10.0.0.1", 50001}, kDns); // due at 160 s
+    fx.udp(50, {"10.0.0.1", 50002}, kDns);  // stamped 50 s: due at 110 s, queued second
+    fx.table.advance_time(at(120));
+    EXPECT_TRUE(fx.sink.ended.empty()); // the head is not due, and only heads are looked at
+    fx.udp(130, {"10.0.0.1", 50001}, kDns); // the head moves to the tail
+    EXPECT_TRUE(fx.sink.ended.empty());
+    fx.table.advance_time(at(130.5));
+    ASSERT_EQ(fx.sink.ended.size(), 1U);
+    EXPECT_EQ(fx.sink.ended[0].flow.orig_port(), 50002);
+    EXPECT_EQ(fx.sink.ended[0].flow.last_ns, at(50));
+}
+
 TEST(FlowTable, MaxFlowsEvictsTheLongestIdle) {
     FlowTableOptions opts;
     opts.max_flows = 2;
