@@ -32,14 +32,11 @@ bool answers(const Flow& f, const decode::PacketInfo& p) {
 }
 } // namespace
 
-std::size_t FlowTable::SlotHash::operator()(std::uint32_t slot) const {
-    return hash_flow_key(table->slots_[slot].key, table->options_.hash_seed);
+std::size_t FlowTable::SlotHash::operator()(Entry e) const {
+    return hash_flow_key(table->slots_[slot_of(e)].key, table->options_.hash_seed);
 }
 std::size_t FlowTable::SlotHash::operator()(const FlowKey& key) const {
     return hash_flow_key(key, table->options_.hash_seed);
-}
-bool FlowTable::SlotEq::operator()(std::uint32_t slot, const FlowKey& key) const {
-    return table->slots_[slot].key == key;
 }
 
 FlowTableStats& FlowTableStats::operator+=(const FlowTableStats& o) {
@@ -58,9 +55,10 @@ FlowTable::FlowTable(FlowTableOptions options, ClientPortRule client_rule, FlowS
       index_(0, SlotHash{this}, SlotEq{this}) {
     assert(options_.max_flows > 0 && options_.max_flows < std::numeric_limits<std::uint32_t>::max());
     // Address space for every record up front: the pages are only touched as flows arrive, and
-    // the slab never copies itself while growing (a 1M-flow table would move 144 MB each time).
+    // the slab never copies itself while growing (a 1M-flow table would move 136 MB each time).
     constexpr std::size_t kReserveUpTo = 16'000'000;
     slots_.reserve(std::min(options_.max_flows, kReserveUpTo));
+    links_.reserve(slots_.capacity());
     if (options_.active_timeout_ns > 0) active_.reserve(slots_.capacity());
 }
 
@@ -91,34 +89,34 @@ std::int64_t FlowTable::timeout_of(List list) const {
 // does: a flow linked into an empty list, or the head unlinked (with timestamps out of order
 // the next one can be due earlier).
 void FlowTable::link_tail(List list, std::uint32_t slot) {
-    Flow& f = slots_[slot];
-    f.idle_prev = tail_[list];
-    f.idle_next = kNone;
+    IdleLinks& l = links_[slot];
+    l.prev = tail_[list];
+    l.next = kNone;
     if (tail_[list] != kNone) {
-        slots_[tail_[list] - 1].idle_next = slot + 1;
+        links_[tail_[list] - 1].next = slot + 1;
     } else {
         head_[list] = slot + 1;
-        next_due_ns_ = std::min(next_due_ns_, deadline_of(list, f));
+        next_due_ns_ = std::min(next_due_ns_, deadline_of(list, slots_[slot]));
     }
     tail_[list] = slot + 1;
 }
 
 void FlowTable::unlink(List list, std::uint32_t slot) {
-    Flow& f = slots_[slot];
-    if (f.idle_prev != kNone) {
-        slots_[f.idle_prev - 1].idle_next = f.idle_next;
+    IdleLinks& l = links_[slot];
+    if (l.prev != kNone) {
+        links_[l.prev - 1].next = l.next;
     } else {
-        head_[list] = f.idle_next;
-        if (f.idle_next != kNone) {
-            next_due_ns_ = std::min(next_due_ns_, deadline_of(list, slots_[f.idle_next - 1]));
+        head_[list] = l.next;
+        if (l.next != kNone) {
+            next_due_ns_ = std::min(next_due_ns_, deadline_of(list, slots_[l.next - 1]));
         }
     }
-    if (f.idle_next != kNone) {
-        slots_[f.idle_next - 1].idle_prev = f.idle_prev;
+    if (l.next != kNone) {
+        links_[l.next - 1].prev = l.prev;
     } else {
-        tail_[list] = f.idle_prev;
+        tail_[list] = l.prev;
     }
-    f.idle_prev = f.idle_next = kNone;
+    l = IdleLinks{};
 }
 
 void FlowTable::start_active_timer(std::uint32_t slot) {
@@ -171,7 +169,7 @@ void FlowTable::end(std::uint32_t slot, EndReason why) {
     if (options_.active_timeout_ns > 0) stop_active_timer(slot);
     if (sink_ != nullptr) sink_->on_flow_end(f, why);
     ++stats_.ended[static_cast<std::size_t>(why)];
-    index_.erase(slot);
+    index_.erase(HashedKey{&f.key, SlotHash{this}(f.key)});
     slots_[slot].in_use_ = 0;
     free_slots_.push_back(slot);
     stats_.active = index_.size();
@@ -240,7 +238,8 @@ void FlowTable::evict_one() {
     if (victim != kNone) end(victim - 1, EndReason::Evicted);
 }
 
-std::uint32_t FlowTable::create(const decode::PacketInfo& packet, const KeyedPacket& keyed) {
+std::uint32_t FlowTable::create(const decode::PacketInfo& packet, const KeyedPacket& keyed,
+                                std::size_t hash) {
     if (index_.size() >= options_.max_flows) evict_one();
     std::uint32_t slot = 0;
     if (!free_slots_.empty()) {
@@ -250,6 +249,7 @@ std::uint32_t FlowTable::create(const decode::PacketInfo& packet, const KeyedPac
     } else {
         slot = static_cast<std::uint32_t>(slots_.size());
         slots_.emplace_back();
+        links_.emplace_back();
     }
     Flow& f = slots_[slot];
     f.key = keyed.key;
@@ -276,7 +276,7 @@ std::uint32_t FlowTable::create(const decode::PacketInfo& packet, const KeyedPac
     // Zeek's '^': the originator is not the sender of the first packet seen.
     if (f.orig_is_b != sender) f.tcp.mark_flip();
     f.in_use_ = 1;
-    index_.insert(slot);
+    index_.insert(entry_of(slot, hash));
     link_tail(list_of(f), slot);
     if (options_.active_timeout_ns > 0) start_active_timer(slot);
     ++stats_.flows_created;
@@ -346,9 +346,10 @@ void FlowTable::on_packet(const decode::PacketInfo& packet) {
         ++ahead_next_;
     }
     const KeyedPacket keyed = looked ? ahead.keyed : make_flow_key(packet);
-    std::uint32_t slot = find_slot(keyed, looked ? &ahead : nullptr);
+    const std::size_t hash = looked ? ahead.hash : SlotHash{this}(keyed.key);
+    std::uint32_t slot = find_slot(keyed, hash, looked ? ahead.slot : kNoSlot);
     if (slot == kNoSlot) {
-        slot = create(packet, keyed);
+        slot = create(packet, keyed, hash);
     } else {
         // Port reuse (Zeek's IsReuse): a SYN on a pair that closed, or with another initial
         // sequence number, starts a new conversation.
@@ -358,7 +359,7 @@ void FlowTable::on_packet(const decode::PacketInfo& packet) {
             EndReason why = EndReason::Reused;
             if (old.tcp.closed()) why = closed_reason(old);
             end(slot, why);
-            slot = create(packet, keyed);
+            slot = create(packet, keyed, hash);
         }
     }
     last_packet_slot_ = slot;
@@ -375,19 +376,16 @@ void FlowTable::on_packet(const decode::PacketInfo& packet) {
     }
 }
 
-std::uint32_t FlowTable::find_slot(const KeyedPacket& keyed, const AheadEntry* ahead) const {
-    if (ahead == nullptr) {
-        const auto it = index_.find(keyed.key);
-        return it == index_.end() ? kNoSlot : *it;
-    }
+std::uint32_t FlowTable::find_slot(const KeyedPacket& keyed, std::size_t hash,
+                                   std::uint32_t hint) const {
     // The packets in between may have ended that flow, or started this one: the slot found
     // ahead still holds if it holds a live flow with this key (the index has one per key).
-    if (ahead->slot != kNoSlot && ahead->slot < slots_.size()) {
-        const Flow& f = slots_[ahead->slot];
-        if (f.in_use_ != 0 && f.key == keyed.key) return ahead->slot;
+    if (hint != kNoSlot && hint < slots_.size()) {
+        const Flow& f = slots_[hint];
+        if (f.in_use_ != 0 && f.key == keyed.key) return hint;
     }
-    const auto it = index_.find(HashedKey{&keyed.key, ahead->hash});
-    return it == index_.end() ? kNoSlot : *it;
+    const auto it = index_.find(HashedKey{&keyed.key, hash});
+    return it == index_.end() ? kNoSlot : slot_of(*it);
 }
 
 void FlowTable::look_ahead(const decode::PacketInfo& packet, Ahead how_far) {
@@ -403,13 +401,14 @@ void FlowTable::look_ahead(const decode::PacketInfo& packet, Ahead how_far) {
     }
     AheadEntry& e = ahead_[ahead_near_++ % kAheadRing];
     if (e.packet != &packet) return;
-    const auto it = index_.find(HashedKey{&e.keyed.key, e.hash});
+    const auto it = index_.find(TagProbe{e.hash});
     if (it == index_.end()) return;
-    e.slot = *it;
+    e.slot = slot_of(*it); // on_packet checks the key, on a record that is loaded by then
     // Every line of the record: update() reads the key and writes counters, state and links.
     const char* record = reinterpret_cast<const char*>(&slots_[e.slot]);
     for (std::size_t at = 0; at < sizeof(Flow); at += 64) __builtin_prefetch(record + at, 1);
     __builtin_prefetch(record + sizeof(Flow) - 1, 1);
+    __builtin_prefetch(&links_[e.slot], 1);
 }
 
 void FlowTable::advance_time(std::int64_t now_ns) {
@@ -432,7 +431,7 @@ void FlowTable::on_end() {
 }
 
 void FlowTable::for_each(const std::function<void(const Flow&)>& visit) const {
-    for (std::uint32_t slot : index_) visit(slots_[slot]);
+    for (const Entry e : index_) visit(slots_[slot_of(e)]);
 }
 
 void FlowTable::for_each_slot(
@@ -449,8 +448,9 @@ std::size_t FlowTable::memory_bytes() const {
     // absl's SwissTable: one control byte and one 4-byte slot per bucket, plus a group's worth
     // of cloned control bytes.
     // Records ever used (the reserved rest is address space, not memory, until touched).
-    const std::size_t index_bytes = index_.bucket_count() * (1 + sizeof(std::uint32_t)) + 16;
-    return slots_.size() * sizeof(Flow) + free_slots_.capacity() * sizeof(std::uint32_t) +
+    const std::size_t index_bytes = index_.bucket_count() * (1 + sizeof(Entry)) + 16;
+    return slots_.size() * (sizeof(Flow) + sizeof(IdleLinks)) +
+           free_slots_.capacity() * sizeof(std::uint32_t) +
            active_.size() * sizeof(ActiveTimer) + index_bytes;
 }
 

@@ -1,5 +1,6 @@
 // One conversation's record: the key, who is the client, counters per direction, TCP state.
-// Kept to 144 bytes so a million flows plus the index fit in 160 MB.
+// Kept to 136 bytes (the table keeps 8 more of idle-list links beside it) so a million flows
+// plus the index fit in 160 MB.
 #pragma once
 
 #include "pairwatch/flow/counter48.h"
@@ -56,8 +57,6 @@ struct Flow {
     std::int64_t first_ns = 0;
     std::int64_t last_ns = 0;
     DirectionCounters counters[2];         // [0] endpoint a, [1] endpoint b; 48 bytes
-    std::uint32_t idle_prev = 0;           // intrusive idle-list links: slot number + 1, 0 = none
-    std::uint32_t idle_next = 0;
 
     [[nodiscard]] int orig_side() const { return orig_is_b; }
     [[nodiscard]] bool answered() const { return answered_ != 0; }
@@ -79,6 +78,6 @@ struct Flow {
     [[nodiscard]] std::uint8_t ip_version() const { return key.ipv6() ? 6 : 4; }
 };
 
-static_assert(sizeof(Flow) == 144, "a flow is 144 bytes: see the README's performance section");
+static_assert(sizeof(Flow) == 136, "a flow is 136 bytes: see the README's performance section");
 
 } // namespace pairwatch::flow

@@ -7,6 +7,7 @@
 #include "pairwatch/flow/flow.h"
 #include "pairwatch/flow/flow_sink.h"
 #include "pairwatch/flow/report_clock.h"
+#include "pairwatch/util/huge_page_allocator.h"
 
 #include <absl/container/flat_hash_set.h>
 
@@ -33,9 +34,11 @@ struct FlowTableOptions {
     /// Costs 16 bytes per record slot when on (IPFIX turns it on).
     std::int64_t active_timeout_ns = 0;
     std::uint64_t hash_seed = 0;
-    /// Open flows from which the table looks ahead (FlowTable::looks_ahead): past the L2
-    /// cache (1 MiB, some 7k records). Tests set 0 (always) or SIZE_MAX (never).
-    std::size_t look_ahead_from = 16'384;
+    /// Open flows from which the table looks ahead (FlowTable::looks_ahead): once the records
+    /// outgrow a core's share of the L2 cache (512 KiB here, 3.6k records of 136 B). At 10k
+    /// flows looking ahead took 14% off the flow thread's CPU time; below this it only costs.
+    /// Tests set 0 (always) or SIZE_MAX (never).
+    std::size_t look_ahead_from = 2'048;
 };
 
 struct FlowTableStats {
@@ -122,21 +125,41 @@ private:
         const FlowKey* key;
         std::size_t hash;
     };
+    /// An index entry: the slot, and beside it 32 bits of its key's hash (the index's own
+    /// 7-bit tag comes from the low bits, these are independent of them). A probe compares
+    /// these before it reads a record, so look_ahead can name a flow's slot from the index
+    /// alone (which it prefetched) and load the record before on_packet checks its key.
+    using Entry = std::uint64_t;
+    static std::uint32_t tag_of(std::size_t hash) { return static_cast<std::uint32_t>(hash >> 32); }
+    static Entry entry_of(std::uint32_t slot, std::size_t hash) {
+        return Entry{tag_of(hash)} << 32 | slot;
+    }
+    static std::uint32_t slot_of(Entry e) { return static_cast<std::uint32_t>(e); }
+    static std::uint32_t tag_of_entry(Entry e) { return static_cast<std::uint32_t>(e >> 32); }
+    /// Any entry whose tag matches: look_ahead's probe, which never touches a record.
+    struct TagProbe {
+        std::size_t hash;
+    };
     struct SlotHash {
         using is_transparent = void;
         const FlowTable* table;
-        std::size_t operator()(std::uint32_t slot) const;
+        std::size_t operator()(Entry e) const;
         std::size_t operator()(const FlowKey& key) const;
         std::size_t operator()(const HashedKey& key) const { return key.hash; }
+        std::size_t operator()(const TagProbe& probe) const { return probe.hash; }
     };
     struct SlotEq {
         using is_transparent = void;
         const FlowTable* table;
-        bool operator()(std::uint32_t a, std::uint32_t b) const { return a == b; }
-        bool operator()(std::uint32_t slot, const FlowKey& key) const;
-        bool operator()(const FlowKey& key, std::uint32_t slot) const { return (*this)(slot, key); }
-        bool operator()(std::uint32_t slot, const HashedKey& key) const { return (*this)(slot, *key.key); }
-        bool operator()(const HashedKey& key, std::uint32_t slot) const { return (*this)(slot, *key.key); }
+        bool operator()(Entry a, Entry b) const { return a == b; }
+        bool operator()(Entry e, const HashedKey& key) const {
+            return tag_of_entry(e) == tag_of(key.hash) && table->slots_[slot_of(e)].key == *key.key;
+        }
+        bool operator()(const HashedKey& key, Entry e) const { return (*this)(e, key); }
+        bool operator()(Entry e, const TagProbe& probe) const {
+            return tag_of_entry(e) == tag_of(probe.hash);
+        }
+        bool operator()(const TagProbe& probe, Entry e) const { return (*this)(e, probe); }
     };
     /// What look_ahead learnt of a packet before its turn: its key and hash (Far), then the
     /// slot its flow had then (Near; kNoSlot: none yet). Packets come to look_ahead and to
@@ -149,10 +172,13 @@ private:
         std::uint32_t slot = kNoSlot;
     };
     static constexpr std::size_t kAheadRing = 16; // > kFarAhead, a power of two
-    /// The slot of `keyed`'s flow, or kNoSlot; uses what look_ahead found when it still holds.
-    [[nodiscard]] std::uint32_t find_slot(const KeyedPacket& keyed, const AheadEntry* ahead) const;
+    /// The slot of `keyed`'s flow, or kNoSlot; `hint` is the slot look_ahead found, used when
+    /// it holds a live flow with this key.
+    [[nodiscard]] std::uint32_t find_slot(const KeyedPacket& keyed, std::size_t hash,
+                                          std::uint32_t hint) const;
 
-    std::uint32_t create(const decode::PacketInfo& packet, const KeyedPacket& keyed);
+    std::uint32_t create(const decode::PacketInfo& packet, const KeyedPacket& keyed,
+                         std::size_t hash);
     void update(Flow& flow, const decode::PacketInfo& packet, bool from_b);
     void end(std::uint32_t slot, EndReason why);
     void expire(std::int64_t now_ns);
@@ -171,8 +197,18 @@ private:
     void stop_active_timer(std::uint32_t slot);
     void fire_active_timer();
 
-    // Active timeouts: an intrusive list beside the records (so Flow stays 144 bytes, and a
-    // table without IPFIX pays nothing). Every flow's next due time is the time it was queued
+    // The idle lists' links, beside the records rather than in them: relinking a flow touches
+    // its neighbours' links, and at 1M flows 8 MB of links stay in the L3 cache where 136 MB
+    // of records cannot (two cache misses to DRAM per packet became two L3 hits).
+    struct IdleLinks {
+        std::uint32_t prev = 0; // slot + 1; 0 = none
+        std::uint32_t next = 0;
+    };
+    template <typename T> using HugeVector = std::vector<T, util::HugePageAllocator<T>>;
+    HugeVector<IdleLinks> links_; // parallel to slots_
+
+    // Active timeouts: an intrusive list beside the records (so a table without IPFIX pays
+    // nothing). Every flow's next due time is the time it was queued
     // plus the one timeout, and the queueing time only grows, so appending keeps the list in
     // due order: the head is always the next due and nothing scans.
     struct ActiveTimer {
@@ -187,9 +223,9 @@ private:
     FlowTableOptions options_;
     ClientPortRule client_rule_;
     FlowSink* sink_;
-    std::vector<Flow> slots_;
+    HugeVector<Flow> slots_;
     std::vector<std::uint32_t> free_slots_;
-    absl::flat_hash_set<std::uint32_t, SlotHash, SlotEq> index_;
+    absl::flat_hash_set<Entry, SlotHash, SlotEq, util::HugePageAllocator<Entry>> index_;
     std::array<std::uint32_t, kListCount> head_{}; // slot + 1 of the longest idle; 0 = empty
     std::array<std::uint32_t, kListCount> tail_{};
     std::int64_t now_ns_ = 0;

@@ -24,7 +24,7 @@ using pairwatch::test::kSecond;
 using pairwatch::test::tcp_packet;
 using pairwatch::test::udp_packet;
 
-static_assert(sizeof(Flow) == 144);
+static_assert(sizeof(Flow) == 136);
 
 namespace {
 
