@@ -6,6 +6,7 @@
 
 #include <array>
 #include <type_traits>
+#include <utility>
 
 using pairwatch::decode::PacketInfo;
 using pairwatch::flow::FlowKey;
@@ -159,10 +160,43 @@ TEST(FlowKey, HashSeparatesNearbyKeys) {
 
 TEST(FlowKey, EqualityComparesEveryByte) {
     const auto a = make_flow_key(udp_packet(0, {"10.0.0.1", 50000}, {"10.0.0.2", 53})).key;
-    FlowKey b = a;
-    EXPECT_EQ(a, b);
-    b.vlan_inner = 5;
-    EXPECT_NE(a, b);
+    // Every byte of the 42, one at a time: the compare reads them in overlapping words.
+    for (std::size_t at = 0; at < sizeof(FlowKey); ++at) {
+        FlowKey b = a;
+        EXPECT_EQ(a, b);
+        auto* bytes = reinterpret_cast<unsigned char*>(&b);
+        bytes[at] = static_cast<unsigned char>(bytes[at] ^ 0x01);
+        EXPECT_NE(a, b) << "byte " << at;
+    }
+}
+
+// Endpoint a is the lower (address, port), the address compared byte by byte: the key compares
+// addresses as words, which must order exactly as the bytes do. Two bytes differ each time, the
+// earlier one deciding, so a word loaded in the wrong byte order gets it wrong.
+TEST(FlowKey, EndpointOrderIsTheBytesOrderForEveryPairOfAddressBytes) {
+    const PacketInfo p = udp_packet(0, {"10.0.0.1", 5000}, {"10.0.0.1", 5000});
+    int checked = 0;
+    for (std::size_t first = 0; first < 16; ++first) {
+        for (std::size_t later = first + 1; later < 16; ++later) {
+            for (const bool src_low : {true, false}) {
+                PacketInfo q = p;
+                (src_low ? q.src : q.dst).bytes[first] = 0x01;
+                (src_low ? q.dst : q.src).bytes[first] = 0x02;
+                (src_low ? q.src : q.dst).bytes[later] = 0xff;
+                (src_low ? q.dst : q.src).bytes[later] = 0x00;
+                EXPECT_EQ(make_flow_key(q).from_b, !src_low) << first << " " << later;
+                ++checked;
+            }
+        }
+    }
+    EXPECT_EQ(checked, 240);
+    // Equal addresses: the ports decide, and equal ports are not from b.
+    for (const auto& [sport, dport] : {std::pair{1, 2}, {2, 1}, {7, 7}}) {
+        PacketInfo q = p;
+        q.sport = static_cast<std::uint16_t>(sport);
+        q.dport = static_cast<std::uint16_t>(dport);
+        EXPECT_EQ(make_flow_key(q).from_b, sport > dport);
+    }
 }
 
 TEST(WorkerOf, BothDirectionsGoToOneWorkerAndConversationsSpreadEvenly) {
