@@ -1,5 +1,7 @@
 #include "pairwatch/watch/server_inventory.h"
 
+#include <absl/hash/hash.h>
+
 #include <algorithm>
 
 namespace pairwatch::watch {
@@ -24,10 +26,11 @@ void ServerInventory::on_answer(const flow::Flow& flow) {
     const decode::IpAddress& client = flow.orig_addr();
     // Past the cap the set stops growing, so memory per server stays bounded; the count then
     // reads "at least kMaxClients".
+    const std::uint64_t fingerprint = absl::Hash<decode::IpAddress>{}(client);
     const bool room = e.clients.size() < kMaxClients && client_entries_ < kMaxClientEntries;
     if (!room) {
-        if (!e.clients.contains(client)) r.clients_capped = true;
-    } else if (e.clients.insert(client).second) {
+        if (!e.clients.contains(fingerprint)) r.clients_capped = true;
+    } else if (e.clients.insert(fingerprint).second) {
         ++client_entries_;
         ++r.client_count;
         if (r.first_clients.size() < kFirstClientsKept) r.first_clients.push_back(client);

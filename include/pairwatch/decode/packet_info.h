@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <utility>
@@ -20,11 +21,21 @@ struct IpAddress {
     static IpAddress from_v4(std::uint32_t host_order);
     [[nodiscard]] bool is_v4() const;
     [[nodiscard]] std::uint32_t v4() const; // host order; meaningful only when is_v4()
-    friend bool operator==(const IpAddress&, const IpAddress&) = default;
+    /// The two halves as words: a defaulted == compares std::arrays through an out-of-line
+    /// memcmp, which was 6% of the flow thread at 1M conversations (the server inventory's
+    /// sets and the report's per-server sums compare addresses on every probe).
+    [[nodiscard]] std::uint64_t half(std::size_t i) const {
+        std::uint64_t v = 0;
+        std::memcpy(&v, bytes.data() + i * 8, sizeof v);
+        return v;
+    }
+    friend bool operator==(const IpAddress& x, const IpAddress& y) {
+        return ((x.half(0) ^ y.half(0)) | (x.half(1) ^ y.half(1))) == 0;
+    }
     friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
     /// For absl's hash containers.
     template <typename H> friend H AbslHashValue(H h, const IpAddress& a) {
-        return H::combine(std::move(h), a.bytes);
+        return H::combine(std::move(h), a.half(0), a.half(1));
     }
 };
 

@@ -4,6 +4,7 @@
 
 #include "support/frame_builder.h"
 
+#include <absl/hash/hash.h>
 #include <gtest/gtest.h>
 
 #include <set>
@@ -59,6 +60,24 @@ TEST(IpAddress, OrderIsByteOrder) {
     EXPECT_LT(IpAddress::from_v4(0x0a000001), IpAddress::from_v4(0x0a000002));
     EXPECT_LT(v6("::1"), IpAddress::from_v4(0)); // ::ffff:0:0 sorts after ::1
     EXPECT_LT(IpAddress::from_v4(0xffffffff), v6("2001:db8::"));
+}
+
+TEST(IpAddress, EveryByteDecidesEqualityAndTheHash) {
+    const IpAddress base = v6("2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff");
+    const IpAddress same = base;
+    EXPECT_EQ(base, same);
+    EXPECT_EQ(absl::Hash<IpAddress>{}(base), absl::Hash<IpAddress>{}(same));
+    std::set<std::size_t> hashes{absl::Hash<IpAddress>{}(base)};
+    for (std::size_t i = 0; i < base.bytes.size(); ++i) {
+        for (const int flip : {0x01, 0x80}) {
+            IpAddress other = base;
+            other.bytes[i] = static_cast<std::uint8_t>(other.bytes[i] ^ flip);
+            EXPECT_NE(base, other) << "byte " << i << " bit " << flip;
+            EXPECT_FALSE(base == other);
+            hashes.insert(absl::Hash<IpAddress>{}(other));
+        }
+    }
+    EXPECT_EQ(hashes.size(), 1 + base.bytes.size() * 2); // no two of the 33 collide
 }
 
 TEST(IpAddress, Ipv4MappedSourceInAnIpv6HeaderDecodesAsIpv6) {
