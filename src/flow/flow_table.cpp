@@ -59,6 +59,8 @@ FlowTable::FlowTable(FlowTableOptions options, ClientPortRule client_rule, FlowS
     constexpr std::size_t kReserveUpTo = 16'000'000;
     slots_.reserve(std::min(options_.max_flows, kReserveUpTo));
     links_.reserve(slots_.capacity());
+    slots_warmth_.reset(slots_.data(), slots_.capacity() * sizeof(Flow));
+    links_warmth_.reset(links_.data(), links_.capacity() * sizeof(IdleLinks));
     if (options_.active_timeout_ns > 0) active_.reserve(slots_.capacity());
 }
 
@@ -250,6 +252,8 @@ std::uint32_t FlowTable::create(const decode::PacketInfo& packet, const KeyedPac
         slot = static_cast<std::uint32_t>(slots_.size());
         slots_.emplace_back();
         links_.emplace_back();
+        slots_warmth_.advance(warmer_, slots_.size() * sizeof(Flow));
+        links_warmth_.advance(warmer_, links_.size() * sizeof(IdleLinks));
     }
     Flow& f = slots_[slot];
     f.key = keyed.key;

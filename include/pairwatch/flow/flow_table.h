@@ -8,6 +8,7 @@
 #include "pairwatch/flow/flow_sink.h"
 #include "pairwatch/flow/report_clock.h"
 #include "pairwatch/util/huge_page_allocator.h"
+#include "pairwatch/util/page_warmer.h"
 
 #include <absl/container/flat_hash_set.h>
 
@@ -220,6 +221,9 @@ private:
     std::uint32_t active_head_ = 0;
     std::uint32_t active_tail_ = 0;
 
+    // The records' and links' pages faulted in ahead of the table's growth, off this thread.
+    util::GrowthWarmer slots_warmth_, links_warmth_;
+
     FlowTableOptions options_;
     ClientPortRule client_rule_;
     FlowSink* sink_;
@@ -238,6 +242,7 @@ private:
     FlowTableStats stats_;
     ReportListener* report_ = nullptr;
     ReportClock report_clock_{0, false};
+    util::PageWarmer warmer_; // last: its thread stops before the memory it warms goes
 };
 
 } // namespace pairwatch::flow
