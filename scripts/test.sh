@@ -21,23 +21,26 @@ if [[ ${CI:-} == true ]]; then
               "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG")
 fi
 
+# Each stage's start, with the seconds since this script began: CI's budget is 25 minutes.
+stage() { echo "=== $* (at ${SECONDS} s)" >&2; }
+
 if [[ ! -d ../shared/captures ]]; then
     echo "note: ../shared/captures is absent: the tests that read it will be skipped" >&2
 fi
 
-echo "=== asan: build" >&2
+stage "asan: build"
 build asan "${ci_flags[@]}"
-echo "=== asan: test (the whole suite)" >&2
+stage "asan: test (the whole suite)"
 ctest --preset asan -j "$(nproc)"
 
-echo "=== dev: build" >&2
+stage "dev: build"
 BUILD_TARGETS="pairwatch pairwatch_golden_tests" build dev "${ci_flags[@]}"
-echo "=== dev: test (what sanitizers distort: peak RSS)" >&2
+stage "dev: test (what sanitizers distort: peak RSS)"
 ctest --preset dev -j "$(nproc)" -R '^Flood\.'
 
-echo "=== tsan: build" >&2
+stage "tsan: build"
 BUILD_TARGETS="pairwatch pairwatch_tests pairwatch_golden_tests" build tsan "${ci_flags[@]}"
-echo "=== tsan: test (the threaded parts)" >&2
+stage "tsan: test (the threaded parts)"
 # Left out: the peers' differential tests, the floods and the IPFIX round trip (minutes, and no
 # thread of their own), and the per-capture rolling-report comparison of 1 and 3 workers (4.5
 # minutes under TSan; ASan runs it, and TSan keeps its demo case and the pipeline's unit tests).
@@ -46,6 +49,7 @@ ctest --preset tsan -j "$(nproc)" -E 'Tshark|Zeek|Ndpi|Flood|IpfixCollector|_rep
 if [[ ${CI:-} == true ]]; then
     # Short runs catch what a change breaks near the corpus; the long campaigns are
     # scripts/fuzz.sh's (tests/fuzz/README.md says how long each target ran).
-    echo "=== fuzz: ${FUZZ_CI_SECONDS:-15}s per target" >&2
+    stage "fuzz: ${FUZZ_CI_SECONDS:-15}s per target"
     FUZZ_JOBS=$(nproc) scripts/fuzz.sh "${FUZZ_CI_SECONDS:-15}"
 fi
+stage "done"
