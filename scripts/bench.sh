@@ -12,10 +12,10 @@
 #   --micro           also run the Google Benchmarks (decoder, flow table, labeller)
 #   --check           only check the generator against tshark and pairwatch, then stop
 #
-# Every program reads the same file from the page cache (cat > /dev/null first); each round runs
-# every program once, starting one further along the list each round, so a machine that gets
-# busier or quieter during the run shifts them all alike; the table gives the median of the
-# rounds. Wall time is what counts (packets/s); CPU seconds and peak RSS come from
+# Every program reads the same file from the page cache (cat > /dev/null before each run); each
+# round runs every program once, starting one further along the list each round, so a machine
+# that gets busier or quieter during the run shifts them all alike; the table gives the median
+# of the rounds. Wall time is what counts (packets/s); CPU seconds and peak RSS come from
 # /usr/bin/time. Captures are cached in build/bench-data by their parameters.
 #
 # The floor is libpcap's, as issue 7 sets it. pairwatch reads a classic pcap file's records
@@ -181,9 +181,12 @@ measure() {
     local progs=("$@")
     cmd_for "$f" "$m"
     for ((r = 0; r < runs; r++)); do
-        cat "$f" >/dev/null
         for ((i = 0; i < ${#progs[@]}; i++)); do
             k=${progs[$(((i + r) % ${#progs[@]}))]}
+            # Before every run, not once a round: a peer with gigabytes of RSS (ndpiReader,
+            # argus at 1M) pushes the file out of the page cache, and the next program read it
+            # from disk (the floor measured 1.6 s of wall for 1.1 s of CPU after them).
+            cat "$f" >/dev/null
             timed "$label|$k" "${cmd[$k]}"
         done
     done
