@@ -408,11 +408,15 @@ void FlowTable::look_ahead(const decode::PacketInfo& packet, Ahead how_far) {
     const auto it = index_.find(TagProbe{e.hash});
     if (it == index_.end()) return;
     e.slot = slot_of(*it); // on_packet checks the key, on a record that is loaded by then
+    prefetch_record(e.slot);
+}
+
+void FlowTable::prefetch_record(std::uint32_t slot) const {
     // Every line of the record: update() reads the key and writes counters, state and links.
-    const char* record = reinterpret_cast<const char*>(&slots_[e.slot]);
+    const char* record = reinterpret_cast<const char*>(&slots_[slot]);
     for (std::size_t at = 0; at < sizeof(Flow); at += 64) __builtin_prefetch(record + at, 1);
     __builtin_prefetch(record + sizeof(Flow) - 1, 1);
-    __builtin_prefetch(&links_[e.slot], 1);
+    __builtin_prefetch(&links_[slot], 1);
 }
 
 void FlowTable::advance_time(std::int64_t now_ns) {
@@ -421,10 +425,31 @@ void FlowTable::advance_time(std::int64_t now_ns) {
 
 void FlowTable::on_end() {
     if (report_ != nullptr) report_->on_report_due(now_ns_, true);
-    // Oldest first, so the records come out in a stable order.
+    // Oldest first, so the records come out in a stable order. That is the idle lists' order,
+    // not memory's, so each record would be a cache miss in its turn (at 1M conversations the
+    // end took 0.9 s of the flow thread): each list's records are loaded kEndAhead places
+    // before their turn. Only list heads end here, so one cursor per list, moved on as its
+    // head goes, stays that far ahead.
+    constexpr int kEndAhead = 8;
+    std::array<std::uint32_t, kListCount> ahead{};
+    for (std::size_t l = 0; l < kListCount; ++l) {
+        std::uint32_t at = head_[l];
+        for (int i = 0; i < kEndAhead && at != kNone; ++i, at = links_[at - 1].next) {
+            prefetch_record(at - 1);
+        }
+        ahead[l] = at;
+    }
     for (;;) {
         const std::uint32_t oldest = longest_idle();
         if (oldest == kNone) break;
+        for (std::size_t l = 0; l < kListCount; ++l) {
+            if (head_[l] != oldest) continue;
+            if (ahead[l] != kNone) {
+                prefetch_record(ahead[l] - 1);
+                ahead[l] = links_[ahead[l] - 1].next;
+            }
+            break;
+        }
         const Flow& f = slots_[oldest - 1];
         EndReason why = EndReason::CaptureEnd;
         // A flow that closed is over, whether or not its linger ran out before the end.

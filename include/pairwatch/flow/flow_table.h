@@ -178,6 +178,8 @@ private:
     [[nodiscard]] std::uint32_t find_slot(const KeyedPacket& keyed, std::size_t hash,
                                           std::uint32_t hint) const;
 
+    /// Loads a record and its links ahead of their use.
+    void prefetch_record(std::uint32_t slot) const;
     std::uint32_t create(const decode::PacketInfo& packet, const KeyedPacket& keyed,
                          std::size_t hash);
     void update(Flow& flow, const decode::PacketInfo& packet, bool from_b);
