@@ -442,15 +442,13 @@ void FlowTable::on_end() {
     for (;;) {
         const std::uint32_t oldest = longest_idle();
         if (oldest == kNone) break;
-        for (std::size_t l = 0; l < kListCount; ++l) {
-            if (head_[l] != oldest) continue;
-            if (ahead[l] != kNone) {
-                prefetch_record(ahead[l] - 1);
-                ahead[l] = links_[ahead[l] - 1].next;
-            }
-            break;
-        }
         const Flow& f = slots_[oldest - 1];
+        // The list it heads, as end() will unlink it (its record is loaded by now).
+        std::uint32_t& next_ahead = ahead[list_of(f)];
+        if (next_ahead != kNone) {
+            prefetch_record(next_ahead - 1);
+            next_ahead = links_[next_ahead - 1].next;
+        }
         EndReason why = EndReason::CaptureEnd;
         // A flow that closed is over, whether or not its linger ran out before the end.
         if (f.is_tcp() && f.tcp.closed()) why = closed_reason(f);
