@@ -20,6 +20,17 @@ constexpr std::size_t kReadBlock = 256 * 1024;
 
 } // namespace
 
+std::uint32_t libpcap_max_caplen(int linktype) {
+    // libpcap 1.10's max_snaplen_for_dlt(): a few link types carry records larger than the
+    // usual bound (a test checks this against libpcap's own snapshot for every link type).
+    switch (linktype) {
+    case DLT_DBUS: return 128 * 1024 * 1024;
+    case DLT_EBHSCR: return 8 * 1024 * 1024;
+    case DLT_USBPCAP: return 1024 * 1024;
+    default: return 262144;
+    }
+}
+
 std::optional<PcapRecordLayout> direct_record_layout(pcap_t* handle, bool nanosecond) {
     // Before 2.4 the two lengths may be swapped; libpcap guesses, this does not.
     if (pcap_major_version(handle) != 2 || pcap_minor_version(handle) < 4) return std::nullopt;
@@ -30,6 +41,7 @@ std::optional<PcapRecordLayout> direct_record_layout(pcap_t* handle, bool nanose
     layout.swapped = swapped;
     layout.nanosecond = nanosecond;
     layout.snapshot = static_cast<std::uint32_t>(pcap_snapshot(handle));
+    layout.max_caplen = libpcap_max_caplen(pcap_datalink(handle));
     return layout;
 }
 
@@ -77,9 +89,11 @@ PcapRecordReader::Status PcapRecordReader::next(PcapRecord& record) {
         return fail(fmt::format("truncated dump file; tried to read {} header bytes, only got {}",
                                 kRecordHeaderBytes, end_ - begin_));
     }
-    // libpcap 1.10 reads both halves of the stamp as signed 32-bit values.
-    const auto seconds = static_cast<std::int32_t>(load32(0));
-    const auto fraction = static_cast<std::int32_t>(load32(4));
+    // libpcap 1.10 reads both halves of the stamp as signed 32-bit values in a file of this
+    // machine's byte order, yet as unsigned ones in a swapped file (its SWAPLONG yields an
+    // unsigned value): a stamp past 2038, or a fraction with the top bit set, differs by that.
+    const std::int64_t seconds = stamp_half(load32(0));
+    const std::int64_t fraction = stamp_half(load32(4));
     const std::uint32_t caplen = load32(8);
     const std::uint32_t wire_len = load32(12);
     begin_ += kRecordHeaderBytes;

@@ -21,9 +21,12 @@ struct PcapRecordLayout {
     bool swapped = false;     // written in the other byte order
     bool nanosecond = false;  // stamps in nanoseconds, not microseconds
     std::uint32_t snapshot = 0; // libpcap's snapshot length: longer records are cut to it
-    /// Longer records are damage, not data (libpcap's bound for the usual link types).
+    /// Longer records are damage, not data (libpcap's bound for the link type).
     std::uint32_t max_caplen = 262144;
 };
+
+/// The longest record libpcap accepts in a file of `linktype` (a DLT_ value).
+[[nodiscard]] std::uint32_t libpcap_max_caplen(int linktype);
 
 /// The layout of a classic pcap file whose header libpcap has read, when reading its records
 /// here gives exactly what libpcap gives; nullopt when libpcap must go on reading them.
@@ -56,6 +59,10 @@ private:
     bool ensure(std::size_t n) { return end_ - begin_ >= n || refill(n); }
     bool refill(std::size_t n);
     std::uint32_t load32(std::size_t at) const;
+    /// One half of a record's stamp as libpcap widens it (see next()).
+    std::int64_t stamp_half(std::uint32_t half) const {
+        return layout_.swapped ? std::int64_t{half} : std::int64_t{static_cast<std::int32_t>(half)};
+    }
     Status fail(std::string message);
 
     int fd_;

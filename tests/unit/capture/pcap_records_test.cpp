@@ -1,6 +1,7 @@
 // Classic pcap records read past libpcap, against libpcap itself: crafted files for each rule
 // (stamps, byte order, the snapshot cut, each kind of damage, what stays with libpcap) and
 // every test capture, with and without a filter.
+#include "capture/pcap_records.h"
 #include "pairwatch/capture/pcap_source.h"
 #include "pairwatch/decode/link_type.h"
 #include "pairwatch/util/saturating.h"
@@ -9,10 +10,13 @@
 
 #include <gtest/gtest.h>
 #include <pcap/pcap.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -204,6 +208,22 @@ TEST_F(PcapRecords, AFileOfTheOtherByteOrderReadsTheSame) {
     EXPECT_EQ(r.frames[1].bytes.size(), 54U);
 }
 
+TEST_F(PcapRecords, AFileOfTheOtherByteOrderHasUnsignedStampHalvesAsLibpcapGivesThem) {
+    // The same halves as in a file of this machine's order read signed; swapped, libpcap
+    // reads them unsigned (found by fuzz_pcap_file).
+    for (const std::uint32_t magic : {0xa1b2c3d4U, 0xa1b23c4dU}) {
+        const std::int64_t tick = magic == 0xa1b2c3d4U ? 1000 : 1;
+        const Read r = both_ways(write({.magic = magic, .big_endian = true},
+                                       {{0xffffffff, 0xffffffff, 60, 60},
+                                        {0x80000000, 0xfe21323a, 60, 60},
+                                        {5, 0x80000000, 60, 60}}));
+        ASSERT_EQ(r.frames.size(), 3U);
+        EXPECT_EQ(r.frames[0].ts_ns, 4294967295LL * 1'000'000'000 + 4294967295LL * tick);
+        EXPECT_EQ(r.frames[1].ts_ns, 2147483648LL * 1'000'000'000 + 4263588410LL * tick);
+        EXPECT_EQ(r.frames[2].ts_ns, 5'000'000'000 + 2147483648LL * tick);
+    }
+}
+
 TEST_F(PcapRecords, ARecordLongerThanTheSnapshotIsCutToIt) {
     const Read r = both_ways(write({.snaplen = 64}, {{1, 0, 100, 100}, {2, 0, 60, 60}}));
     ASSERT_EQ(r.frames.size(), 2U);
@@ -232,6 +252,52 @@ TEST_F(PcapRecords, ACaptureLengthPastLibpcapsBoundStopsWithItsWords) {
     EXPECT_EQ(r.frames.size(), 1U);
     EXPECT_EQ(r.warning, path + ": stopped reading after 1 packets: invalid packet capture "
                                 "length 300000, bigger than snaplen of 65535");
+}
+
+TEST_F(PcapRecords, ALinkTypeWithLargerRecordsHasLibpcapsLargerBound) {
+    // USBPCAP records may be 1 MiB: one past the usual bound is cut short, not refused (found
+    // by fuzz_pcap_file). pairwatch decodes no such link type, so the reader is asked alone.
+    const std::string path = write({.snaplen = 262144, .linktype = DLT_USBPCAP},
+                                   {{1, 0, 60, 60}, {2, 0, 262399, 0, 11}});
+    const Read theirs = read_with_libpcap(path);
+    char errbuf[PCAP_ERRBUF_SIZE] = {};
+    pcap_t* p = pcap_open_offline(path.c_str(), errbuf);
+    ASSERT_NE(p, nullptr) << errbuf;
+    const auto layout = direct_record_layout(p, false);
+    pcap_close(p);
+    ASSERT_TRUE(layout.has_value());
+    EXPECT_EQ(layout->max_caplen, 1024U * 1024);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    PcapRecordReader reader(fd, 24, *layout);
+    PcapRecord record;
+    EXPECT_EQ(reader.next(record), PcapRecordReader::Status::Record);
+    EXPECT_EQ(record.bytes.size(), 60U);
+    EXPECT_EQ(reader.next(record), PcapRecordReader::Status::Error);
+    EXPECT_EQ(reader.error(),
+              "truncated dump file; tried to read 262144 captured bytes, only got 11");
+    ::close(fd);
+    EXPECT_EQ(theirs.frames.size(), 1U);
+    EXPECT_EQ(theirs.warning, path + ": stopped reading after 1 packets: " + reader.error());
+}
+
+TEST(LibpcapMaxCaplen, IsLibpcapsBoundForEveryLinkType) {
+    // A header with snaplen 0 makes libpcap take its own bound for the link type as the
+    // snapshot, which it then reports.
+    int larger = 0;
+    for (std::uint32_t linktype = 0; linktype < 400; ++linktype) {
+        const std::array<std::uint32_t, 6> header = {0xa1b2c3d4, 0x00040002, 0, 0, 0, linktype};
+        std::FILE* f = ::fmemopen(const_cast<std::uint32_t*>(header.data()), sizeof header, "rb");
+        ASSERT_NE(f, nullptr);
+        char errbuf[PCAP_ERRBUF_SIZE] = {};
+        pcap_t* p = pcap_fopen_offline(f, errbuf);
+        if (p == nullptr) continue; // a link type libpcap does not know
+        const auto bound = static_cast<std::uint32_t>(pcap_snapshot(p));
+        EXPECT_EQ(capture::libpcap_max_caplen(pcap_datalink(p)), bound) << "linktype " << linktype;
+        if (bound > 262144) ++larger;
+        pcap_close(p);
+    }
+    EXPECT_EQ(larger, 3); // DBUS, USBPCAP, EBHSCR
 }
 
 TEST_F(PcapRecords, AFileCutInARecordHeaderKeepsWhatCameBefore) {
