@@ -294,14 +294,17 @@ int run(const Config& config) {
     std::atomic<const Pipeline*> running{nullptr};
     std::unique_ptr<exporter::MetricsServer> metrics_server;
     if (config.metrics) {
+        const exporter::BindAddress where = exporter::parse_bind_address(*config.metrics);
         metrics_server = std::make_unique<exporter::MetricsServer>(
-            exporter::parse_bind_address(*config.metrics), [&metrics_source, &running] {
+            where, [&metrics_source, &running] {
                 exporter::MetricsValues v;
                 if (const auto* m = metrics_source.load()) v = m->latest();
                 if (const auto* p = running.load()) v.capture = p->capture_counters();
                 return exporter::format_metrics(v);
             });
-        spdlog::info("metrics on http://{}/metrics", *config.metrics);
+        spdlog::info("metrics on http://{}:{}/metrics",
+                     where.host.find(':') != std::string::npos ? "[" + where.host + "]" : where.host,
+                     metrics_server->port());
     }
     std::unique_ptr<exporter::OutputFile> servers_out, learn_out;
     if (config.servers_file) servers_out = std::make_unique<exporter::OutputFile>(*config.servers_file, "--servers");

@@ -2,6 +2,7 @@
 
 #include "pairwatch/services/flow_label.h"
 #include "pairwatch/services/port_category.h"
+#include "pairwatch/util/signals_blocked.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -223,6 +224,8 @@ MetricsServer::MetricsServer(const BindAddress& where, Body body)
         len = sizeof a;
     }
     (void)len;
+    // Its polling thread must leave the stop signals to the capture (util/signals_blocked.h).
+    const util::SignalsBlocked blocked;
     daemon_->mhd = MHD_start_daemon(flags, where.port, nullptr, nullptr, &answer, &body_,
                                     MHD_OPTION_SOCK_ADDR, &ss, MHD_OPTION_CONNECTION_LIMIT, 16U,
                                     MHD_OPTION_CONNECTION_TIMEOUT, 10U, MHD_OPTION_END);

@@ -1,5 +1,7 @@
 #include "pairwatch/util/page_warmer.h"
 
+#include "pairwatch/util/signals_blocked.h"
+
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -23,7 +25,10 @@ void PageWarmer::warm(const void* begin, std::size_t bytes) {
         std::lock_guard hold(mutex_);
         if (unsupported_ || stop_) return;
         pending_.push_back(Range{reinterpret_cast<std::uintptr_t>(begin), bytes});
-        if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+        if (!thread_.joinable()) {
+            const SignalsBlocked blocked; // the stop signals are the capture's to take
+            thread_ = std::thread([this] { run(); });
+        }
     }
     wake_.notify_one();
 }

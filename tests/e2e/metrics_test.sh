@@ -68,4 +68,27 @@ check(all(sc["pairwatch_flows_active"] + e == sc["pairwatch_flows_created_total"
           for sc, e in zip(scrapes, ended)), "active + ended = created in every scrape")
 sys.exit(0 if ok else 1)
 PY
+if grep -q "metrics on http://127.0.0.1:$port/metrics" "$work/err.txt"; then
+    echo "ok: the log names the endpoint's URL"
+else
+    echo "FAIL: no URL of the endpoint in the log:"; cat "$work/err.txt"; fail=1
+fi
+
+# SIGTERM while the endpoint serves: the capture stops as without --metrics, with its summary.
+# libmicrohttpd's thread must not take the signal (it would end the process at once).
+"$PAIRWATCH" -r "$CAPTURE" --replay-speed 0.5 --metrics "$port" >"$work/term.txt" 2>"$work/term-err.txt" &
+pw_pid=$!
+for _ in $(seq 50); do
+    curl -sf "http://127.0.0.1:$port/metrics" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+kill -TERM "$pw_pid"
+rc=0
+wait "$pw_pid" || rc=$?
+pw_pid=
+if ((rc == 0)) && grep -q '^pairwatch: .* (interrupted)$' "$work/term.txt"; then
+    echo "ok: SIGTERM stops the capture with its summary, exit status 0"
+else
+    echo "FAIL: SIGTERM with --metrics: exit status $rc, summary:"; cat "$work/term.txt"; fail=1
+fi
 exit $fail
