@@ -6,6 +6,7 @@
 #include "pairwatch/decode/link_type.h"
 #include "pairwatch/dpi/app_detector.h"
 #include "pairwatch/export/csv_writer.h"
+#include "pairwatch/export/file_sink_thread.h"
 #include "pairwatch/export/ipfix_exporter.h"
 #include "pairwatch/export/json_writer.h"
 #include "pairwatch/export/zeek_conn_writer.h"
@@ -126,20 +127,22 @@ std::string format_alerts(const watch::AlertEngine& engine) {
     return out;
 }
 
-/// The output files' upkeep, on the flow thread that writes them. A live capture's records reach
-/// their files within a second, so `tail -f flows.jsonl` follows the link (a file read keeps
-/// the big buffered writes); SIGHUP reopens every file, for logrotate.
 /// The sinks' lock while flow workers write them; nothing to take with one worker (null).
 [[nodiscard]] std::unique_lock<std::mutex> hold_sinks(std::mutex* lock) {
     return lock != nullptr ? std::unique_lock(*lock) : std::unique_lock<std::mutex>();
 }
 
+/// The output files' upkeep, asked of their writer thread in line with the records. A live
+/// capture's records reach their files within a second, so `tail -f flows.jsonl` follows the
+/// link (a file read keeps the big buffered writes); SIGHUP reopens every file, for logrotate.
+
 class OutputUpkeep final : public decode::PacketConsumer {
 public:
-    /// `lock`: the sinks' lock while flow workers write them (null with one worker).
-    OutputUpkeep(const FileOutputs& outputs, exporter::AlertWriter* alerts, bool live,
+    /// `writer`: the thread the file outputs are written on (null without any); `lock`: the
+    /// sinks' lock while flow workers hand it flows (null with one worker).
+    OutputUpkeep(exporter::FileSinkThread* writer, exporter::AlertWriter* alerts, bool live,
                  std::mutex* lock)
-        : outputs_(outputs), alerts_(alerts), live_(live), lock_(lock) {}
+        : writer_(writer), alerts_(alerts), live_(live), lock_(lock) {}
     void on_packet(const decode::PacketInfo& /*packet*/) override {}
     void on_batch_end() override {
         if (!live_) return;
@@ -147,16 +150,16 @@ public:
         if (now < next_) return;
         next_ = now + std::chrono::seconds(1);
         const auto hold = hold_sinks(lock_);
-        for (const auto& s : outputs_.sinks) s->flush();
+        if (writer_ != nullptr) writer_->flush();
     }
     void on_reopen() override {
         const auto hold = hold_sinks(lock_);
-        for (const auto& s : outputs_.sinks) s->reopen();
+        if (writer_ != nullptr) writer_->reopen();
         if (alerts_ != nullptr) alerts_->reopen();
     }
 
 private:
-    const FileOutputs& outputs_;
+    exporter::FileSinkThread* writer_;
     exporter::AlertWriter* alerts_;
     bool live_;
     std::mutex* lock_;
@@ -325,7 +328,14 @@ int run(const Config& config) {
         printer = std::make_unique<report::PacketPrinter>(stdout, info.ts_decimals);
         consumers.push_back(printer.get());
     }
-    for (const auto& s : outputs.sinks) sinks.add(s.get());
+    // The files are written on a thread of their own, fed in the order the flows end.
+    std::unique_ptr<exporter::FileSinkThread> file_writer;
+    if (!outputs.sinks.empty()) {
+        std::vector<exporter::FileSink*> files;
+        for (const auto& s : outputs.sinks) files.push_back(s.get());
+        file_writer = std::make_unique<exporter::FileSinkThread>(std::move(files), flows.apps());
+        sinks.add(file_writer.get());
+    }
     // Every server that answers, for the servers view, --servers/--learn and the alerts.
     watch::ServerInventory inventory;
     sinks.add(&inventory);
@@ -361,7 +371,7 @@ int run(const Config& config) {
         pipeline_options.worker_seed = seed;
         spdlog::debug("{} flow workers", flows.size());
     }
-    OutputUpkeep upkeep(outputs, alert_writer.get(), info.live, flows.sinks_lock());
+    OutputUpkeep upkeep(file_writer.get(), alert_writer.get(), info.live, flows.sinks_lock());
     if (!outputs.sinks.empty() || alert_writer) consumers.push_back(&upkeep);
     std::optional<IpfixUpkeep> ipfix_upkeep;
     if (ipfix) consumers.push_back(&ipfix_upkeep.emplace(*ipfix, flows.sinks_lock()));

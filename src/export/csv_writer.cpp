@@ -46,7 +46,7 @@ std::string flow_to_csv(const flow::Flow& flow, flow::EndReason why,
 
 CsvWriter::CsvWriter(std::unique_ptr<OutputFile> out, const services::ServiceRegistry& registry,
                      std::uint64_t uid_seed, const flow::AppLookup* apps)
-    : FileSink(std::move(out)), registry_(registry), uid_seed_(uid_seed), apps_(apps) {
+    : FileSink(std::move(out), apps), registry_(registry), uid_seed_(uid_seed) {
     this->out().write(csv_header());
 }
 
@@ -54,8 +54,7 @@ void CsvWriter::reopen() {
     if (out().reopen() && out().empty_on_disk()) out().write(csv_header());
 }
 
-void CsvWriter::on_flow_end(const flow::Flow& flow, flow::EndReason why) {
-    const std::string_view app = apps_ != nullptr ? apps_->app_of(flow) : std::string_view{};
+void CsvWriter::write_flow(const flow::Flow& flow, flow::EndReason why, std::string_view app) {
     out().write(flow_to_csv(flow, why, registry_, uid_seed_, app));
 }
 

@@ -83,10 +83,9 @@ std::string flow_to_json(const flow::Flow& f, flow::EndReason why,
 
 JsonWriter::JsonWriter(std::unique_ptr<OutputFile> out, const services::ServiceRegistry& registry,
                        std::uint64_t uid_seed, const flow::AppLookup* apps)
-    : FileSink(std::move(out)), registry_(registry), uid_seed_(uid_seed), apps_(apps) {}
+    : FileSink(std::move(out), apps), registry_(registry), uid_seed_(uid_seed) {}
 
-void JsonWriter::on_flow_end(const flow::Flow& flow, flow::EndReason why) {
-    const std::string_view app = apps_ != nullptr ? apps_->app_of(flow) : std::string_view{};
+void JsonWriter::write_flow(const flow::Flow& flow, flow::EndReason why, std::string_view app) {
     // One buffer for every line: its capacity stays, so a record costs no allocation here.
     line_.clear();
     append_flow_json(line_, flow, why, registry_, uid_seed_, app);

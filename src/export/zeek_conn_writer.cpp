@@ -174,7 +174,8 @@ ZeekConnWriter::ZeekConnWriter(std::unique_ptr<OutputFile> out,
     this->out().write(zeek_conn_header(clock_()));
 }
 
-void ZeekConnWriter::on_flow_end(const flow::Flow& flow, flow::EndReason /*why*/) {
+void ZeekConnWriter::write_flow(const flow::Flow& flow, flow::EndReason /*why*/,
+                                std::string_view /*app*/) {
     std::string line = flow_to_zeek_conn(flow, registry_, uid_seed_, local_nets_);
     line += '\n';
     out().write(line);

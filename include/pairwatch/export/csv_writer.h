@@ -33,14 +33,13 @@ public:
     /// `apps`: payload inspection's verdicts, asked as each flow ends; null: `app` is null.
     CsvWriter(std::unique_ptr<OutputFile> out, const services::ServiceRegistry& registry,
               std::uint64_t uid_seed, const flow::AppLookup* apps = nullptr);
-    void on_flow_end(const flow::Flow& flow, flow::EndReason why) override;
+    void write_flow(const flow::Flow& flow, flow::EndReason why, std::string_view app) override;
     /// A new file gets the header row; appending to the same file again does not.
     void reopen() override;
 
 private:
     const services::ServiceRegistry& registry_;
     std::uint64_t uid_seed_;
-    const flow::AppLookup* apps_;
 };
 
 } // namespace pairwatch::exporter

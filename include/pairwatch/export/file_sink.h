@@ -3,16 +3,26 @@
 #pragma once
 
 #include "pairwatch/export/output_file.h"
+#include "pairwatch/flow/app_lookup.h"
 #include "pairwatch/flow/flow_sink.h"
 
 #include <memory>
+#include <string_view>
 #include <utility>
 
 namespace pairwatch::exporter {
 
 class FileSink : public flow::FlowSink {
 public:
-    explicit FileSink(std::unique_ptr<OutputFile> out) : out_(std::move(out)) {}
+    /// `apps`: payload inspection's verdicts, asked as each flow ends; null: `app` is empty.
+    explicit FileSink(std::unique_ptr<OutputFile> out, const flow::AppLookup* apps = nullptr)
+        : out_(std::move(out)), apps_(apps) {}
+    void on_flow_end(const flow::Flow& flow, flow::EndReason why) final {
+        write_flow(flow, why, apps_ != nullptr ? apps_->app_of(flow) : std::string_view{});
+    }
+    /// The record of one ended flow, with its app already asked: on the flow thread, or on
+    /// the writer thread with a copy of the flow (FileSinkThread).
+    virtual void write_flow(const flow::Flow& flow, flow::EndReason why, std::string_view app) = 0;
     void on_finish() override { out_->flush(); }
     /// Writes out what is buffered (a live capture does it every second, for `tail -f`).
     void flush() { out_->flush(); }
@@ -26,6 +36,7 @@ protected:
 
 private:
     std::unique_ptr<OutputFile> out_;
+    const flow::AppLookup* apps_;
 };
 
 } // namespace pairwatch::exporter

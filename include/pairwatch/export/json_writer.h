@@ -31,12 +31,11 @@ public:
     /// `apps`: payload inspection's verdicts, asked as each flow ends; null: `app` is null.
     JsonWriter(std::unique_ptr<OutputFile> out, const services::ServiceRegistry& registry,
                std::uint64_t uid_seed, const flow::AppLookup* apps = nullptr);
-    void on_flow_end(const flow::Flow& flow, flow::EndReason why) override;
+    void write_flow(const flow::Flow& flow, flow::EndReason why, std::string_view app) override;
 
 private:
     const services::ServiceRegistry& registry_;
     std::uint64_t uid_seed_;
-    const flow::AppLookup* apps_;
     std::string line_;
 };
 

@@ -64,7 +64,8 @@ public:
     ZeekConnWriter(std::unique_ptr<OutputFile> out, const services::ServiceRegistry& registry,
                    std::uint64_t uid_seed, services::CidrList local_nets,
                    Clock clock = &wall_clock);
-    void on_flow_end(const flow::Flow& flow, flow::EndReason why) override;
+    /// Zeek's conn.log has no app field: `app` goes unused.
+    void write_flow(const flow::Flow& flow, flow::EndReason why, std::string_view app) override;
     /// Writes #close (once: a later call only flushes), then flushes.
     void on_finish() override;
     /// As Zeek rotates a log: #close ends the old one, a new header (#open now) starts the next,
