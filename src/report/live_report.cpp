@@ -8,7 +8,6 @@
 #include <tuple>
 #include <utility>
 
-#include <absl/container/flat_hash_map.h>
 
 namespace pairwatch::report {
 
@@ -16,6 +15,10 @@ namespace {
 
 constexpr std::size_t kPorts = 65536;
 constexpr std::uint64_t kUnseen = std::numeric_limits<std::uint64_t>::max();
+// A slot's server: not looked up yet (a new flow, or not answered yet), or not kept by the
+// inventory (past its cap: its open totals are shown nowhere).
+constexpr std::uint32_t kServerUnknown = std::numeric_limits<std::uint32_t>::max();
+constexpr std::uint32_t kServerNotKept = kServerUnknown - 1;
 constexpr std::size_t kMaxServiceRows = 200;
 
 double seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
@@ -85,7 +88,7 @@ LiveReport::LiveReport(std::vector<const flow::FlowTable*> tables,
                        const util::Waker* waker)
     : registry_(registry), inventory_(inventory), options_(options), waker_(waker),
       bucket_of_port_(2 * kPorts) {
-    for (const flow::FlowTable* t : tables) tables_.push_back(TableState{t, {}, {}});
+    for (const flow::FlowTable* t : tables) tables_.push_back(TableState{t, {}, {}, {}});
     // Buckets in (proto, port) order, each proto's "unnamed" after its ports, so the services
     // view's ties come out in the same order on every run.
     for (std::uint8_t p = 0; p < 2; ++p) {
@@ -185,6 +188,7 @@ void LiveReport::TableState::forget_ended_slots() {
         for (std::uint64_t bits = std::exchange(ended_slots[w], 0); bits != 0; bits &= bits - 1) {
             const std::size_t slot = w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits));
             if (slot < seen_bytes.size()) seen_bytes[slot] = kUnseen;
+            if (slot < server_ids.size()) server_ids[slot] = kServerUnknown;
         }
     }
 }
@@ -217,13 +221,16 @@ Snapshot LiveReport::build(std::int64_t at_ns, bool final) {
     // One pass over the open flows: their part of every total, and the top rows.
     std::vector<Totals> services = ended_services_;
     std::array<Totals, 3> categories = ended_categories_;
-    OpenServers open_servers;
+    OpenServers open_servers(inventory_ != nullptr ? inventory_->size() : 0);
     TopK<Candidate> by_bytes(options_.top), by_packets(options_.top), by_rate(options_.top),
         by_age(options_.top);
     for (TableState& state : tables_) {
         state.forget_ended_slots();
         const std::size_t slots = state.table->slot_count();
         if (state.seen_bytes.size() < slots) state.seen_bytes.resize(slots, kUnseen);
+        if (inventory_ != nullptr && state.server_ids.size() < slots) {
+            state.server_ids.resize(slots, kServerUnknown);
+        }
         state.table->for_each_slot([&](std::uint32_t slot, const flow::Flow& f) {
             const std::uint64_t bytes = ip_bytes(f);
             const std::uint64_t pk = packets(f);
@@ -242,11 +249,19 @@ Snapshot LiveReport::build(std::int64_t at_ns, bool final) {
             if (ib > 0) by_rate.offer(static_cast<double>(ib), c);
             by_age.offer(-static_cast<double>(f.first_ns), c);
             if (inventory_ != nullptr && f.answered()) {
-                OpenServer& o = open_servers[watch::ServerInventory::server_of(f)];
-                o.active += 1;
-                o.packets += pk;
-                o.bytes_to += f.orig().ip_bytes.get();
-                o.bytes_from += f.resp().ip_bytes.get();
+                std::uint32_t& id = state.server_ids[slot];
+                if (id == kServerUnknown) {
+                    const watch::ServerRecord* r =
+                        inventory_->find(watch::ServerInventory::server_of(f));
+                    id = r != nullptr ? r->id : kServerNotKept;
+                }
+                if (id < open_servers.size()) { // kServerNotKept is past every id
+                    OpenServer& o = open_servers[id];
+                    o.active += 1;
+                    o.packets += pk;
+                    o.bytes_to += f.orig().ip_bytes.get();
+                    o.bytes_from += f.resp().ip_bytes.get();
+                }
             }
         });
     }
@@ -344,8 +359,7 @@ void LiveReport::add_servers(Snapshot& s, const OpenServers& open) const {
     std::vector<Entry> all;
     all.reserve(inventory_->size());
     inventory_->for_each([&](const watch::ServerKey& key, const watch::ServerRecord& record) {
-        OpenServer o;
-        if (auto it = open.find(key); it != open.end()) o = it->second;
+        const OpenServer o = record.id < open.size() ? open[record.id] : OpenServer{};
         all.push_back(Entry{&key, &record, o,
                             record.bytes_to + record.bytes_from + o.bytes_to + o.bytes_from});
     });

@@ -19,7 +19,10 @@ void ServerInventory::on_answer(const flow::Flow& flow) {
     auto [it, added] = servers_.try_emplace(key);
     Entry& e = it->second;
     ServerRecord& r = e.record;
-    if (added) r.first_ns = flow.last_ns;
+    if (added) {
+        r.first_ns = flow.last_ns;
+        r.id = static_cast<std::uint32_t>(servers_.size() - 1);
+    }
     r.first_ns = std::min(r.first_ns, flow.last_ns);
     r.last_ns = std::max(r.last_ns, flow.last_ns);
     ++r.flows;

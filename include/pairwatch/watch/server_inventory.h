@@ -39,6 +39,9 @@ struct ServerRecord {
     std::uint64_t client_count = 0;      // distinct client addresses, exact up to kMaxClients
     bool clients_capped = false;         // a client went uncounted: client_count is "at least"
     std::vector<decode::IpAddress> first_clients; // the first few, in the order they came
+    /// 0, 1, 2... in the order servers were first kept: a server is never dropped, so a reader
+    /// may index its own per-server state by it (the report's open totals).
+    std::uint32_t id = 0;
 };
 
 class ServerInventory final : public flow::FlowSink {

@@ -176,6 +176,52 @@ TEST(LiveReport, AFlowInAnEndedFlowsSlotIsRatedOnItsOwnBytesAndTheEndedOneAddsNo
     }
 }
 
+TEST(LiveReport, AServersOpenTotalsFollowItsOwnFlowsThroughSlotReuseAndLateAnswers) {
+    Rig r;
+    using namespace decode::tcp_flag;
+    const Endpoint c1{"192.0.2.1", 40000}, c2{"192.0.2.2", 40001};
+    const Endpoint web{"198.51.100.1", 80}, ssh{"198.51.100.2", 22};
+    const Endpoint dns_client{"192.0.2.9", 50000}, dns{"198.51.100.9", 53};
+    const auto server = [](const report::Snapshot& s, const std::string& endpoint) {
+        const auto it = std::find_if(s.servers.begin(), s.servers.end(),
+                                     [&](const report::ServerRow& row) { return row.endpoint == endpoint; });
+        return it == s.servers.end() ? nullptr : &*it;
+    };
+    // A: web's conversation, open (lingering) at the 1 s report.
+    r.closed_conversation(kT0 + 1, c1, web);
+    r.feed(udp_packet(kT0 + kSecond + 1, dns_client, dns, 10));
+    auto s = r.taken();
+    ASSERT_EQ(s.size(), 1U);
+    const report::ServerRow* w = server(s[0], "198.51.100.1:80");
+    ASSERT_NE(w, nullptr);
+    EXPECT_EQ(w->active, 1U);
+    EXPECT_EQ(w->bytes_to + w->bytes_from, 200U);
+    // B takes A's slot once A has ended, talking to ssh, and is not answered at 11 s.
+    r.feed(tcp_packet(kT0 + 10 * kSecond, c2, ssh, kSyn, 100, 0));
+    EXPECT_EQ(r.table.slot_count(), 2U) << "B should reuse A's record";
+    r.feed(udp_packet(kT0 + 11 * kSecond + 1, dns_client, dns, 10));
+    s = r.taken();
+    ASSERT_FALSE(s.empty());
+    w = server(s.back(), "198.51.100.1:80");
+    ASSERT_NE(w, nullptr);
+    EXPECT_EQ(w->active, 0U) << "B's packets counted for A's server";
+    EXPECT_EQ(w->flows, 1U);
+    EXPECT_EQ(w->bytes_to + w->bytes_from, 200U);
+    EXPECT_EQ(server(s.back(), "198.51.100.2:22"), nullptr);
+    // ssh answers after B's first report: from the next one on, B is ssh's open conversation.
+    r.feed(tcp_packet(kT0 + 11 * kSecond + 2, ssh, c2, kSyn | kAck, 500, 101));
+    r.feed(tcp_packet(kT0 + 11 * kSecond + 3, c2, ssh, kAck, 101, 501));
+    r.feed(udp_packet(kT0 + 12 * kSecond + 1, dns_client, dns, 10));
+    s = r.taken();
+    ASSERT_FALSE(s.empty());
+    const report::ServerRow* h = server(s.back(), "198.51.100.2:22");
+    ASSERT_NE(h, nullptr);
+    EXPECT_EQ(h->active, 1U);
+    EXPECT_EQ(h->bytes_to, 80U);
+    EXPECT_EQ(h->bytes_from, 40U);
+    EXPECT_EQ(server(s.back(), "198.51.100.1:80")->active, 0U);
+}
+
 TEST(LiveReport, AQuietStretchOfAReplayGivesAFewBlocksNotOnePerSecond) {
     Rig r;
     r.feed(udp_packet(kT0, {"192.0.2.1", 50000}, {"198.51.100.1", 53}, 10));
