@@ -19,6 +19,7 @@ constexpr std::uint64_t kUnseen = std::numeric_limits<std::uint64_t>::max();
 // inventory (past its cap: its open totals are shown nowhere).
 constexpr std::uint32_t kServerUnknown = std::numeric_limits<std::uint32_t>::max();
 constexpr std::uint32_t kServerNotKept = kServerUnknown - 1;
+constexpr std::uint32_t kBucketUnknown = std::numeric_limits<std::uint32_t>::max();
 constexpr std::size_t kMaxServiceRows = 200;
 
 double seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
@@ -188,7 +189,7 @@ void LiveReport::TableState::forget_ended_slots() {
         for (std::uint64_t bits = std::exchange(ended_slots[w], 0); bits != 0; bits &= bits - 1) {
             const std::size_t slot = w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits));
             if (slot < seen_bytes.size()) seen_bytes[slot] = kUnseen;
-            if (slot < server_ids.size()) server_ids[slot] = kServerUnknown;
+            if (slot < memos.size()) memos[slot] = {kServerUnknown, kBucketUnknown};
         }
     }
 }
@@ -228,15 +229,17 @@ Snapshot LiveReport::build(std::int64_t at_ns, bool final) {
         state.forget_ended_slots();
         const std::size_t slots = state.table->slot_count();
         if (state.seen_bytes.size() < slots) state.seen_bytes.resize(slots, kUnseen);
-        if (inventory_ != nullptr && state.server_ids.size() < slots) {
-            state.server_ids.resize(slots, kServerUnknown);
-        }
+        if (state.memos.size() < slots) state.memos.resize(slots, {kServerUnknown, kBucketUnknown});
         state.table->for_each_slot([&](std::uint32_t slot, const flow::Flow& f) {
             const std::uint64_t bytes = ip_bytes(f);
             const std::uint64_t pk = packets(f);
             const std::uint64_t ib = state.interval_bytes_of(slot, bytes);
             state.seen_bytes[slot] = bytes;
-            for (Totals* t : {&services[service_bucket(f)],
+            SlotMemo& memo = state.memos[slot];
+            if (memo.bucket == kBucketUnknown) {
+                memo.bucket = static_cast<std::uint32_t>(service_bucket(f));
+            }
+            for (Totals* t : {&services[memo.bucket],
                               &categories[static_cast<std::size_t>(services::category_of(f.resp_port()))]}) {
                 t->flows += 1;
                 t->active += 1;
@@ -249,7 +252,7 @@ Snapshot LiveReport::build(std::int64_t at_ns, bool final) {
             if (ib > 0) by_rate.offer(static_cast<double>(ib), c);
             by_age.offer(-static_cast<double>(f.first_ns), c);
             if (inventory_ != nullptr && f.answered()) {
-                std::uint32_t& id = state.server_ids[slot];
+                std::uint32_t& id = memo.server;
                 if (id == kServerUnknown) {
                     const watch::ServerRecord* r =
                         inventory_->find(watch::ServerInventory::server_of(f));

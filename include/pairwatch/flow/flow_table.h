@@ -93,7 +93,15 @@ public:
     void for_each(const std::function<void(const Flow&)>& visit) const;
     /// The same, with each flow's slot: a number that stays the flow's until it ends, below
     /// slot_count(); the report keeps per-slot state in plain arrays with it.
-    void for_each_slot(const std::function<void(std::uint32_t slot, const Flow&)>& visit) const;
+    /// A template, so the report's walk of every open flow each second inlines its visit.
+    template <typename Visit> void for_each_slot(Visit&& visit) const {
+        // In slot order, not the index's: the records are read front to back, which the
+        // hardware prefetches, instead of one cache miss per flow.
+        const auto n = static_cast<std::uint32_t>(slots_.size());
+        for (std::uint32_t slot = 0; slot < n; ++slot) {
+            if (slots_[slot].in_use_ != 0) visit(slot, slots_[slot]);
+        }
+    }
     [[nodiscard]] std::uint32_t slot_of(const Flow& flow) const {
         return static_cast<std::uint32_t>(&flow - slots_.data());
     }

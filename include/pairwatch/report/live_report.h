@@ -80,13 +80,17 @@ private:
     // Per table: the bytes each slot's flow had at the last snapshot (kUnseen: a flow new
     // since). A slot whose flow ended is only marked in a bitmap (small, so the end costs no
     // cache miss) and forgotten at the next snapshot, whoever holds the slot by then.
-    // Each slot's server too, as the inventory's id, found once per flow rather than by a
-    // probe of a map of every open server at every snapshot (at 1M open conversations that
-    // probe was half the snapshot's time).
+    // Each slot's server (the inventory's id) and service bucket too, worked out once per
+    // flow rather than at every snapshot: a probe of a map of every open server was half of a
+    // snapshot's time at 1M open conversations, and the bucket a look-up in a 512 KiB table.
+    struct SlotMemo {
+        std::uint32_t server; // kServerUnknown until answered and looked up
+        std::uint32_t bucket; // kBucketUnknown until first seen
+    };
     struct TableState {
         const flow::FlowTable* table;
         std::vector<std::uint64_t> seen_bytes;
-        std::vector<std::uint32_t> server_ids; // kServerUnknown until answered and looked up
+        std::vector<SlotMemo> memos;
         std::vector<std::uint64_t> ended_slots;
 
         [[nodiscard]] std::uint64_t interval_bytes_of(std::uint32_t slot, std::uint64_t bytes) const;
