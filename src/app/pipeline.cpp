@@ -523,6 +523,9 @@ RunResult Pipeline::run(RunHooks* hooks) {
     }
     capturer.join();
     flows.join();
+    // The flow thread may have published its last snapshots after this loop's last take and
+    // before it saw flow_done: they are taken now, or a block of the report would be lost.
+    h.on_wake();
     sigaction(kWakeSignal, &old_wake, nullptr);
 
     result.decode = decoder_.stats();
