@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 
 namespace pairwatch::flow {
 
@@ -35,8 +36,11 @@ public:
     /// The boundary `next()` was reported; moves to the one after it (skipping quiet ones).
     void advance();
     /// Calls at_boundary(at) for each boundary up to now_ns, in order, advancing past each.
+    /// A stamp at the end of time (a pcapng stamp past 2262 saturates to INT64_MAX) must not
+    /// meet next() == INT64_MAX, "no boundary", and loop on it for ever (found by
+    /// fuzz_flow_pipeline).
     template <typename AtBoundary> void pass(std::int64_t now_ns, AtBoundary&& at_boundary) {
-        while (next_ <= now_ns) {
+        while (next_ <= now_ns && next_ != std::numeric_limits<std::int64_t>::max()) {
             at_boundary(next_);
             advance();
         }

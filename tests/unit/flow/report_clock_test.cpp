@@ -60,5 +60,23 @@ TEST(ReportClock, AJumpNearTheEndOfTimeDoesNotOverflow) {
     EXPECT_EQ(c.next(), std::numeric_limits<std::int64_t>::max());
 }
 
+TEST(ReportClock, APacketAtTheEndOfTimeReportsTheThinnedBoundariesAndStops) {
+    // From 2026 to a stamp saturated at INT64_MAX: boundaries 1-10 and the powers of two
+    // after the last packet until the next would pass the end of time, then none.
+    constexpr std::int64_t kEnd = std::numeric_limits<std::int64_t>::max();
+    constexpr std::int64_t t0 = 1'795'636'821 * kS;
+    ReportClock c(kS, true);
+    c.on_packet(t0);
+    std::vector<std::int64_t> seen;
+    c.pass(kEnd, [&](std::int64_t at) { seen.push_back(at); });
+    ASSERT_EQ(seen.size(), 10U + 29U); // 16, 32, ... 2^32 intervals on
+    EXPECT_EQ(seen.front(), t0 + kS);
+    EXPECT_EQ(seen[10], t0 + 16 * kS);
+    EXPECT_EQ(seen.back(), t0 + (std::int64_t{1} << 32) * kS);
+    EXPECT_EQ(c.next(), kEnd);
+    c.pass(kEnd, [&](std::int64_t at) { seen.push_back(at); });
+    EXPECT_EQ(seen.size(), 39U);
+}
+
 } // namespace
 } // namespace pairwatch::flow
