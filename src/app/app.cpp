@@ -70,12 +70,12 @@ std::int64_t to_ns(double seconds) { return static_cast<std::int64_t>(seconds * 
 struct FileOutputs {
     std::vector<std::unique_ptr<exporter::FileSink>> sinks;
 
-    FileOutputs(const Config& config, const services::ServiceRegistry& registry,
-                std::uint64_t seed, const flow::AppLookup* apps) {
+    /// The writers ask no app of their own: FileSinkThread looks it up on the flow thread.
+    FileOutputs(const Config& config, const services::ServiceRegistry& registry, std::uint64_t seed) {
         using exporter::OutputFile;
         if (config.json_file) {
             sinks.push_back(std::make_unique<exporter::JsonWriter>(
-                std::make_unique<OutputFile>(*config.json_file, "--json"), registry, seed, apps));
+                std::make_unique<OutputFile>(*config.json_file, "--json"), registry, seed));
         }
         if (config.zeek_conn_file) {
             sinks.push_back(std::make_unique<exporter::ZeekConnWriter>(
@@ -84,7 +84,7 @@ struct FileOutputs {
         }
         if (config.csv_file) {
             sinks.push_back(std::make_unique<exporter::CsvWriter>(
-                std::make_unique<OutputFile>(*config.csv_file, "--csv"), registry, seed, apps));
+                std::make_unique<OutputFile>(*config.csv_file, "--csv"), registry, seed));
         }
     }
     [[nodiscard]] bool any(bool (exporter::OutputFile::*test)() const) const {
@@ -283,7 +283,7 @@ int run(const Config& config) {
         return g.side == services::ClientSide::A ? -1 : g.side == services::ClientSide::B ? 1 : 0;
     };
     FlowWorkers flows(flow_options, client_rule, sinks);
-    FileOutputs outputs(config, registry, seed, flows.apps());
+    FileOutputs outputs(config, registry, seed);
     std::optional<absl::flat_hash_set<watch::ServerKey>> baseline;
     if (config.baseline_file) baseline = watch::read_baseline(*config.baseline_file);
     std::unique_ptr<exporter::AlertWriter> alert_writer;

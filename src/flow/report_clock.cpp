@@ -1,19 +1,13 @@
 #include "pairwatch/flow/report_clock.h"
 
-#include <limits>
-
 namespace pairwatch::flow {
-
-namespace {
-constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
-}
 
 std::int64_t ReportClock::first_after(std::int64_t ts_ns) const {
     // floor division, so negative timestamps (pcap allows them) align the same way
     std::int64_t q = ts_ns / interval_ns_;
     if (ts_ns % interval_ns_ < 0) --q;
     std::int64_t b = 0;
-    if (__builtin_mul_overflow(q + 1, interval_ns_, &b)) return kNever;
+    if (__builtin_mul_overflow(q + 1, interval_ns_, &b)) return kNoBoundary;
     return b;
 }
 
@@ -27,10 +21,10 @@ void ReportClock::on_packet(std::int64_t ts_ns) {
 }
 
 void ReportClock::advance() {
-    if (next_ == kNever) return;
+    if (next_ == kNoBoundary) return;
     std::int64_t n = 0;
     if (__builtin_add_overflow(next_, interval_ns_, &n)) {
-        next_ = kNever;
+        next_ = kNoBoundary;
         return;
     }
     if (compress_) {
@@ -43,7 +37,7 @@ void ReportClock::advance() {
             std::int64_t jump = 0;
             if (__builtin_mul_overflow(p - 1, interval_ns_, &jump) ||
                 __builtin_add_overflow(quiet_base_, jump, &n)) {
-                n = kNever;
+                n = kNoBoundary;
             }
         }
     }

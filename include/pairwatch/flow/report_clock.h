@@ -24,6 +24,8 @@ public:
 class ReportClock {
 public:
     static constexpr std::int64_t kQuietBoundaries = 10;
+    /// next() when there is no boundary to come.
+    static constexpr std::int64_t kNoBoundary = std::numeric_limits<std::int64_t>::max();
 
     /// interval_ns 0: no boundaries (only the final report). `compress_quiet`: replay mode.
     ReportClock(std::int64_t interval_ns, bool compress_quiet)
@@ -31,16 +33,16 @@ public:
 
     /// A packet was seen at ts_ns (after the boundaries up to it were reported).
     void on_packet(std::int64_t ts_ns);
-    /// The next boundary to report at, or INT64_MAX when there is none.
+    /// The next boundary to report at, or kNoBoundary.
     [[nodiscard]] std::int64_t next() const { return next_; }
     /// The boundary `next()` was reported; moves to the one after it (skipping quiet ones).
     void advance();
     /// Calls at_boundary(at) for each boundary up to now_ns, in order, advancing past each.
     /// A stamp at the end of time (a pcapng stamp past 2262 saturates to INT64_MAX) must not
-    /// meet next() == INT64_MAX, "no boundary", and loop on it for ever (found by
+    /// meet next() == kNoBoundary and loop on it for ever (found by
     /// fuzz_flow_pipeline).
     template <typename AtBoundary> void pass(std::int64_t now_ns, AtBoundary&& at_boundary) {
-        while (next_ <= now_ns && next_ != std::numeric_limits<std::int64_t>::max()) {
+        while (next_ <= now_ns && next_ != kNoBoundary) {
             at_boundary(next_);
             advance();
         }
@@ -51,7 +53,7 @@ private:
 
     std::int64_t interval_ns_;
     bool compress_;
-    std::int64_t next_ = INT64_MAX;
+    std::int64_t next_ = kNoBoundary;
     std::int64_t quiet_base_ = 0; // the first boundary after the last packet
     bool started_ = false;
 };
