@@ -1,6 +1,7 @@
 #include "pairwatch/app/app.h"
 
 #include "pairwatch/app/pipeline.h"
+#include "pairwatch/app/signal_channel.h"
 #include "pairwatch/app/privileges.h"
 #include "pairwatch/capture/pcap_source.h"
 #include "pairwatch/decode/link_type.h"
@@ -291,6 +292,14 @@ int run(const Config& config) {
         alert_writer = std::make_unique<exporter::AlertWriter>(
             std::make_unique<exporter::OutputFile>(*config.alerts_file, "--alerts"));
     }
+    std::unique_ptr<exporter::OutputFile> servers_out, learn_out;
+    if (config.servers_file) servers_out = std::make_unique<exporter::OutputFile>(*config.servers_file, "--servers");
+    if (config.learn_file) learn_out = std::make_unique<exporter::OutputFile>(*config.learn_file, "--learn");
+    // Every file is open (opening a FIFO waits for its reader, and a signal must still end
+    // that wait). From here on the run starts threads and waits on nothing outside: the stop
+    // signals are held for the capture from now, so none of those threads takes one and
+    // ends the process without its summary (app/signal_channel.h).
+    const SignalChannel signals;
     // --metrics binds before privileges are dropped (a port below 1024 needs root). Until the
     // collector exists the endpoint serves empty counters.
     std::atomic<const exporter::MetricsCollector*> metrics_source{nullptr};
@@ -309,9 +318,6 @@ int run(const Config& config) {
                      where.host.find(':') != std::string::npos ? "[" + where.host + "]" : where.host,
                      metrics_server->port());
     }
-    std::unique_ptr<exporter::OutputFile> servers_out, learn_out;
-    if (config.servers_file) servers_out = std::make_unique<exporter::OutputFile>(*config.servers_file, "--servers");
-    if (config.learn_file) learn_out = std::make_unique<exporter::OutputFile>(*config.learn_file, "--learn");
     // The report and summary go to stdout, unless a "-" output took it.
     std::FILE* const report_out =
         outputs.any(&exporter::OutputFile::is_stdout) || (alert_writer && alert_writer->output().is_stdout())
@@ -438,7 +444,7 @@ int run(const Config& config) {
     std::FILE* progress_out = ::isatty(STDERR_FILENO) != 0 ? stderr : nullptr;
     ReportDriver driver(pipeline, live.get(), std::move(console),
                         rolling ? report_out : nullptr, header, progress_out);
-    const RunResult result = pipeline.run(&driver);
+    const RunResult result = pipeline.run(&driver, &signals);
     running.store(nullptr);
     metrics_server.reset(); // before the collector and the pipeline it reads from go
     driver.finish();

@@ -1,4 +1,5 @@
 #include "pairwatch/app/pipeline.h"
+#include "pairwatch/app/signal_channel.h"
 
 #include "pairwatch/capture/frame_batch.h"
 #include "pairwatch/capture/replay_pacer.h"
@@ -8,7 +9,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +18,7 @@
 #include <functional>
 #include <stdexcept>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace pairwatch::app {
@@ -66,40 +67,6 @@ std::int64_t realtime_ns() {
                std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
-
-/// The stop signals, SIGWINCH for the console view and SIGHUP, taken through a signalfd so
-/// nothing runs in a handler in the middle of a packet; the threads inherit the blocked mask.
-class SignalChannel {
-public:
-    SignalChannel() {
-        sigemptyset(&set_);
-        sigaddset(&set_, SIGINT);
-        sigaddset(&set_, SIGTERM);
-        sigaddset(&set_, SIGWINCH);
-        sigaddset(&set_, SIGHUP);
-        pthread_sigmask(SIG_BLOCK, &set_, &old_mask_);
-        fd_ = signalfd(-1, &set_, SFD_NONBLOCK | SFD_CLOEXEC);
-    }
-    ~SignalChannel() {
-        if (fd_ >= 0) ::close(fd_);
-        pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
-    }
-    SignalChannel(const SignalChannel&) = delete;
-    SignalChannel& operator=(const SignalChannel&) = delete;
-
-    [[nodiscard]] int fd() const { return fd_; }
-    /// The next pending signal, or 0.
-    int take() const {
-        signalfd_siginfo si{};
-        if (::read(fd_, &si, sizeof si) != static_cast<ssize_t>(sizeof si)) return 0;
-        return static_cast<int>(si.ssi_signo);
-    }
-
-private:
-    sigset_t set_{};
-    sigset_t old_mask_{};
-    int fd_ = -1;
-};
 
 /// A run of one batch's packets as the workers see it: each takes the packets it owns, then
 /// moves its clock to tick_ns. A batch is cut in two at each report boundary, so that the
@@ -473,43 +440,48 @@ void Pipeline::dispatch_loop() {
     waker_.notify();
 }
 
-RunResult Pipeline::run(RunHooks* hooks) {
+RunResult Pipeline::run(RunHooks* hooks, const SignalChannel* open_signals) {
     Shared& s = *shared_;
     RunHooks no_hooks;
     RunHooks& h = hooks != nullptr ? *hooks : no_hooks;
-    SignalChannel signals;
+    std::optional<SignalChannel> own_signals;
+    const SignalChannel& signals = open_signals != nullptr ? *open_signals : own_signals.emplace();
     struct sigaction wake{};
     wake.sa_handler = wake_handler; // no SA_RESTART: a blocked read returns EINTR
     sigemptyset(&wake.sa_mask);
     struct sigaction old_wake{};
     sigaction(kWakeSignal, &wake, &old_wake);
 
-    std::thread flows([this] { flow_loop(); });
-    std::thread capturer([this] { capture_loop(); });
-
     RunResult result;
     auto request_stop = [&] {
         if (s.stop.exchange(true)) return;
         source_->interrupt();
     };
+    auto answer_signals = [&] {
+        while (const int sig = signals.take()) {
+            if (sig == SIGWINCH) {
+                h.on_resize();
+            } else if (sig == SIGHUP && !hangup_stops_) {
+                s.reopen.store(true);
+            } else {
+                result.interrupted = true;
+                request_stop();
+            }
+        }
+    };
+    // A stop that came before the run (app::run opens the channel before its start-up is
+    // over) stops it before the first frame, however short the input.
+    answer_signals();
+
+    std::thread flows([this] { flow_loop(); });
+    std::thread capturer([this] { capture_loop(); });
     for (;;) {
         const bool done = s.flow_done.load();
         if (done && (!h.hold_at_end() || result.quit || result.interrupted)) break;
         pollfd fds[3] = {{signals.fd(), POLLIN, 0}, {waker_.fd(), POLLIN, 0}, {h.input_fd(), POLLIN, 0}};
         const nfds_t n = h.input_fd() >= 0 ? 3 : 2;
         ::poll(fds, n, 100);
-        if ((fds[0].revents & POLLIN) != 0) {
-            while (const int sig = signals.take()) {
-                if (sig == SIGWINCH) {
-                    h.on_resize();
-                } else if (sig == SIGHUP && !hangup_stops_) {
-                    s.reopen.store(true);
-                } else {
-                    result.interrupted = true;
-                    request_stop();
-                }
-            }
-        }
+        if ((fds[0].revents & POLLIN) != 0) answer_signals();
         if ((fds[1].revents & POLLIN) != 0) waker_.drain();
         if (n == 3 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) != 0) h.on_input();
         if (h.wants_quit() && !result.quit) {

@@ -10,7 +10,7 @@ MemorySource::MemorySource(int dlt, std::vector<MemoryFrame> frames, int ts_deci
 }
 
 ReadStatus MemorySource::next(RawFrame& frame) {
-    if (next_ >= frames_.size()) return ReadStatus::End;
+    if (next_ >= frames_.size() || stop_.load(std::memory_order_relaxed)) return ReadStatus::End;
     const MemoryFrame& f = frames_[next_++];
     frame.ts_ns = f.ts_ns;
     frame.frame_no = next_;

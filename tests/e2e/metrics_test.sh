@@ -74,21 +74,42 @@ else
     echo "FAIL: no URL of the endpoint in the log:"; cat "$work/err.txt"; fail=1
 fi
 
-# SIGTERM while the endpoint serves: the capture stops as without --metrics, with its summary.
-# libmicrohttpd's thread must not take the signal (it would end the process at once).
+# stop_with_sigterm WHAT SUMMARY: SIGTERM to the running pairwatch, which must stop as without
+# --metrics, exit status 0 and its summary marked "(interrupted)".
+stop_with_sigterm() {
+    kill -TERM "$pw_pid"
+    [[ -z ${log_fd:-} ]] || { cat <&3 >/dev/null; exec 3<&-; log_fd=; }
+    local rc=0
+    wait "$pw_pid" || rc=$?
+    pw_pid=
+    if ((rc == 0)) && grep -q '^pairwatch: .* (interrupted)$' "$2"; then
+        echo "ok: SIGTERM $1 stops the capture with its summary, exit status 0"
+    else
+        echo "FAIL: SIGTERM $1: exit status $rc, summary:"; cat "$2"; fail=1
+    fi
+}
+
+# SIGTERM while the endpoint serves. libmicrohttpd's thread must not take the signal (it
+# would end the process at once).
 "$PAIRWATCH" -r "$CAPTURE" --replay-speed 0.5 --metrics "$port" >"$work/term.txt" 2>"$work/term-err.txt" &
 pw_pid=$!
 for _ in $(seq 50); do
     curl -sf "http://127.0.0.1:$port/metrics" >/dev/null 2>&1 && break
     sleep 0.1
 done
-kill -TERM "$pw_pid"
-rc=0
-wait "$pw_pid" || rc=$?
-pw_pid=
-if ((rc == 0)) && grep -q '^pairwatch: .* (interrupted)$' "$work/term.txt"; then
-    echo "ok: SIGTERM stops the capture with its summary, exit status 0"
-else
-    echo "FAIL: SIGTERM with --metrics: exit status $rc, summary:"; cat "$work/term.txt"; fail=1
-fi
+stop_with_sigterm "while the endpoint serves" "$work/term.txt"
+
+# SIGTERM the moment the endpoint is up, before the capture has started (CI saw exit status
+# 143 there): the signal waits for the capture, which stops at once. The log comes through a
+# FIFO so the signal follows its line within a fraction of a millisecond; the build before
+# the fix died this way in 8 runs of 8.
+mkfifo "$work/early-log"
+"$PAIRWATCH" -r "$CAPTURE" --replay-speed 0.5 --metrics "$port" >"$work/early.txt" 2>"$work/early-log" &
+pw_pid=$!
+exec 3<"$work/early-log"
+log_fd=3
+while IFS= read -r -u 3 line; do
+    [[ $line == *"metrics on http"* ]] && break
+done
+stop_with_sigterm "at start-up" "$work/early.txt"
 exit $fail

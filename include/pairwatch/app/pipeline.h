@@ -19,6 +19,8 @@
 
 namespace pairwatch::app {
 
+class SignalChannel;
+
 struct RunResult {
     decode::DecodeStats decode;
     decode::FragmentTableStats fragments;
@@ -84,8 +86,10 @@ public:
     Pipeline& operator=(const Pipeline&) = delete;
 
     /// Runs until the source ends, a consumer stops, the hooks quit, or SIGINT/SIGTERM
-    /// arrives; every packet read is decoded and counted before it returns.
-    RunResult run(RunHooks* hooks = nullptr);
+    /// arrives; every packet read is decoded and counted before it returns. The signals come
+    /// through `signals` if given (one already pending stops the run at once), else through a
+    /// channel open for the run alone.
+    RunResult run(RunHooks* hooks = nullptr, const SignalChannel* signals = nullptr);
 
     /// Wakes the calling thread's loop at once (a snapshot is ready): thread-safe.
     [[nodiscard]] const util::Waker& waker() const { return waker_; }

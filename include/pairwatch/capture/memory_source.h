@@ -3,6 +3,7 @@
 
 #include "pairwatch/capture/packet_source.h"
 
+#include <atomic>
 #include <cstddef>
 #include <vector>
 
@@ -20,11 +21,14 @@ public:
 
     ReadStatus next(RawFrame& frame) override;
     [[nodiscard]] const SourceInfo& info() const override { return info_; }
+    /// As a file's: the frames after it are not read.
+    void interrupt() override { stop_.store(true); }
 
 private:
     SourceInfo info_;
     std::vector<MemoryFrame> frames_;
     std::size_t next_ = 0;
+    std::atomic<bool> stop_{false};
 };
 
 } // namespace pairwatch::capture
