@@ -5,6 +5,11 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+#include <tuple>
+#include <vector>
+
 namespace pairwatch::test {
 namespace {
 
@@ -90,6 +95,102 @@ TEST(ServerInventory, DistinctClientsStopAtTheCap) {
     EXPECT_TRUE(d->clients_capped);
     EXPECT_EQ(d->flows, watch::ServerInventory::kMaxClients + 10);
     EXPECT_EQ(d->first_clients.size(), watch::ServerInventory::kFirstClientsKept);
+}
+
+/// A conversation as the inventory sees it: client a, server b, the server's answer given.
+flow::Flow answered_flow(std::uint32_t server, std::uint32_t client, std::int64_t last_ns,
+                         std::uint64_t bytes) {
+    flow::Flow f;
+    const bool v6 = server % 7 == 0;
+    f.key.addr_a = v6 ? ip(fmt::format("2001:db8:1::{:x}", client + 1).c_str())
+                      : decode::IpAddress::from_v4(0x0a000000U + client);
+    f.key.addr_b = v6 ? ip(fmt::format("2001:db8::{:x}", server / 3 + 1).c_str())
+                      : decode::IpAddress::from_v4(0xc6336400U + server / 3);
+    f.key.port_a = static_cast<std::uint16_t>(40000 + client % 20000);
+    f.key.port_b = static_cast<std::uint16_t>(server % 3 == 0 ? 53 : server % 3 == 1 ? 443 : 8080);
+    f.key.proto = server % 2 == 0 ? decode::kIpProtoUdp : decode::kIpProtoTcp;
+    f.key.shape = v6 ? flow::FlowKey::kIpv6 : 0;
+    f.answered_ = 1;
+    f.first_ns = last_ns - 5;
+    f.last_ns = last_ns;
+    f.counters[0].packets.add(2);
+    f.counters[0].ip_bytes.add(bytes);
+    f.counters[1].packets.add(3);
+    f.counters[1].ip_bytes.add(3 * bytes);
+    return f;
+}
+
+using RecordRow = std::tuple<std::string, std::uint16_t, std::uint8_t, std::uint32_t, std::int64_t,
+                             std::int64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t,
+                             std::uint64_t, bool, std::vector<decode::IpAddress>>;
+
+std::vector<RecordRow> rows_of(const watch::ServerInventory& inventory) {
+    std::vector<RecordRow> rows;
+    inventory.for_each([&](const watch::ServerKey& k, const watch::ServerRecord& r) {
+        rows.emplace_back(decode::to_string(k.addr, k.ip_version), k.port, k.proto, r.id, r.first_ns,
+                          r.last_ns, r.flows, r.bytes_to, r.bytes_from, r.packets, r.client_count,
+                          r.clients_capped, r.first_clients);
+    });
+    return rows;
+}
+
+// The inventory holds events and applies them kBatch at a time, each step for all of them at
+// once; every reader must find what applying them one by one, in order, gives. One inventory is
+// read after every event (so it applies each as it comes), the other only at the end.
+TEST(ServerInventory, EventsAppliedInBatchesGiveWhatOneAtATimeGives) {
+    std::mt19937 random(7);
+    auto below = [&random](std::uint32_t n) { return static_cast<std::uint32_t>(random() % n); };
+    watch::ServerInventory one_at_a_time, batched;
+    std::vector<flow::Flow> open;
+    std::int64_t now = kSecond;
+    for (int i = 0; i < 20'000; ++i) {
+        now += 1 + below(1000);
+        const std::uint32_t pick = below(10);
+        if (pick < 5 || open.empty()) {
+            // Half from 40 busy servers, so a batch often holds one server more than once.
+            const std::uint32_t server = below(2) == 0 ? below(40) : below(700);
+            const flow::Flow f = answered_flow(server, below(3000), now, below(5000));
+            for (auto* inv : {&one_at_a_time, &batched}) inv->on_answer(f);
+            open.push_back(f);
+        } else if (pick < 9) {
+            // An end, out of order: of any open conversation, with packets since its answer.
+            const std::size_t at = random() % open.size();
+            flow::Flow f = open[at];
+            open[at] = open.back();
+            open.pop_back();
+            f.last_ns = now;
+            f.counters[1].ip_bytes.add(below(100));
+            for (auto* inv : {&one_at_a_time, &batched}) inv->on_flow_end(f, flow::EndReason::Idle);
+        } else {
+            // The end of a conversation whose answer came before the inventory was attached:
+            // of a server not kept yet (its first answer may come later, in the same batch).
+            const flow::Flow f = answered_flow(600 + below(100), below(3000), now, 10);
+            for (auto* inv : {&one_at_a_time, &batched}) inv->on_flow_end(f, flow::EndReason::Idle);
+        }
+        EXPECT_GE(one_at_a_time.size(), 1U); // a read: applies what is held, here every event
+    }
+    const auto want = rows_of(one_at_a_time);
+    const auto got = rows_of(batched);
+    ASSERT_GT(want.size(), 500U);
+    ASSERT_EQ(got.size(), want.size());
+    for (std::size_t i = 0; i < want.size(); ++i) EXPECT_EQ(got[i], want[i]) << "server #" << i;
+    EXPECT_EQ(batched.refused(), one_at_a_time.refused());
+}
+
+TEST(ServerInventory, AReaderFindsTheEventsNotYetApplied) {
+    watch::ServerInventory inventory;
+    const flow::Flow f = answered_flow(1, 1, kSecond, 100);
+    inventory.on_answer(f); // one event: far from a full batch
+    const auto* r = inventory.find(watch::ServerInventory::server_of(f));
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(r->flows, 1U);
+    inventory.on_flow_end(f, flow::EndReason::Idle);
+    EXPECT_EQ(inventory.size(), 1U);
+    EXPECT_EQ(inventory.find(watch::ServerInventory::server_of(f))->bytes_to, 100U);
+    std::size_t visited = 0;
+    inventory.on_answer(answered_flow(2, 1, 2 * kSecond, 100));
+    inventory.for_each([&](const watch::ServerKey&, const watch::ServerRecord&) { ++visited; });
+    EXPECT_EQ(visited, 2U);
 }
 
 } // namespace
