@@ -120,16 +120,17 @@ flow::Flow answered_flow(std::uint32_t server, std::uint32_t client, std::int64_
     return f;
 }
 
-using RecordRow = std::tuple<std::string, std::uint16_t, std::uint8_t, std::uint32_t, std::int64_t,
-                             std::int64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t,
-                             std::uint64_t, bool, std::vector<decode::IpAddress>>;
+using RecordRow =
+    std::tuple<std::string, std::uint16_t, std::uint8_t, std::uint32_t, std::int64_t, std::int64_t,
+               std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t, bool,
+               std::vector<decode::IpAddress>>;
 
 std::vector<RecordRow> rows_of(const watch::ServerInventory& inventory) {
     std::vector<RecordRow> rows;
     inventory.for_each([&](const watch::ServerKey& k, const watch::ServerRecord& r) {
-        rows.emplace_back(decode::to_string(k.addr, k.ip_version), k.port, k.proto, r.id, r.first_ns,
-                          r.last_ns, r.flows, r.bytes_to, r.bytes_from, r.packets, r.client_count,
-                          r.clients_capped, r.first_clients);
+        rows.emplace_back(decode::to_string(k.addr, k.ip_version), k.port, k.proto, r.id,
+                          r.first_ns, r.last_ns, r.flows, r.bytes_to, r.bytes_from, r.packets,
+                          r.client_count, r.clients_capped, r.first_clients);
     });
     return rows;
 }
