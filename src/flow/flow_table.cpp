@@ -33,10 +33,12 @@ bool answers(const Flow& f, const decode::PacketInfo& p) {
 } // namespace
 
 std::size_t FlowTable::SlotHash::operator()(Entry e) const {
-    return hash_flow_key(table->slots_[slot_of(e)].key, table->options_.hash_seed);
+    return index_hash(tag_of_entry(e));
 }
 std::size_t FlowTable::SlotHash::operator()(const FlowKey& key) const {
-    return hash_flow_key(key, table->options_.hash_seed);
+    // The high half: wyhash's fold leaves it at least as well mixed as the low.
+    const std::uint64_t h = hash_flow_key(key, table->options_.hash_seed);
+    return index_hash(static_cast<std::uint32_t>(h >> 32));
 }
 
 FlowTableStats& FlowTableStats::operator+=(const FlowTableStats& o) {
