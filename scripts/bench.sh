@@ -334,11 +334,11 @@ for m in $conversations; do
     dpi=$(echo "($(col "$m|pairwatch -q (DPI)" 1) / $(col "$m|$pw" 1) - 1) * 100" | bc -l)
     echo "info  $m conversations, payload inspection (the default) costs $(printf '%+.1f%%' "$dpi")"
     # Bytes per live conversation: peak RSS above pairwatch's own on a tiny capture, over the
-    # table's peak of open conversations. Judged where the table dominates (the largest M).
+    # table's peak of open conversations. Judged where the table dominates (1M and up).
     rss=$(col "$m|$pw" 3)
     base=$(col "$m-tiny|$pw" 3)
     per=$(echo "($rss - $base) * 1024 / ${peak_of[$m]}" | bc -l)
-    if [[ $m == "${conversations##* }" ]]; then
+    if ((m >= 1000000)); then
         verdict "$m conversations, bytes per live conversation <= 160" "$per <= 160" \
             "$(printf '%.0f B ((%d - %d KiB) / %d peak open)' "$per" "$rss" "$base" "${peak_of[$m]}")"
         ((m >= 1000000)) && verdict "$m conversations, peak RSS < 300 MB" "$rss / 1024 < 300" \
