@@ -1,7 +1,6 @@
 #include "pairwatch/export/flow_record.h"
 
-#include "pairwatch/services/flow_label.h"
-#include "pairwatch/util/saturating.h"
+#include "flow_fields.h"
 
 #include <cassert>
 #include <fmt/format.h>
@@ -30,53 +29,21 @@ void FlowRecord::add_seconds(std::int64_t ns) {
     end_value(ValueKind::Number);
 }
 
+/// Keeps each field as it comes (flow_fields.h), for random access.
+struct FlowRecord::Recorder {
+    FlowRecord& r;
+    void null() { r.add(ValueKind::Null, {}); }
+    void number(std::uint64_t n) { r.add_number(n); }
+    void seconds(std::int64_t ns) { r.add_seconds(ns); }
+    void plain(std::string_view text) { r.add(ValueKind::String, text); }
+    void text(std::string_view text) { r.add(ValueKind::String, text); }
+};
+
 FlowRecord::FlowRecord(const flow::Flow& f, flow::EndReason why,
                        const services::ServiceRegistry& registry, std::uint64_t uid_seed,
                        std::string_view app) {
-    const services::FlowLabel label = services::label_flow(f, registry);
-    const std::uint64_t orig_bytes = f.orig().payload_bytes;
-    const std::uint64_t resp_bytes = f.resp().payload_bytes;
-    // In kFieldNames order; the constructor's last line checks that none was left out.
-    add(ValueKind::String, flow::flow_uid(f, uid_seed));
-    add_seconds(f.first_ns);
-    add_seconds(f.last_ns);
-    add_seconds(util::saturating_sub(f.last_ns, f.first_ns));
-    add(ValueKind::String, f.is_tcp() ? "tcp" : "udp");
-    add(ValueKind::String, decode::to_string(f.orig_addr(), f.ip_version()));
-    add_number(f.orig_port());
-    add(ValueKind::String, decode::to_string(f.resp_addr(), f.ip_version()));
-    add_number(f.resp_port());
-    if (f.key.vlan_count() > 0) {
-        add_number(f.key.vlan_outer);
-    } else {
-        add(ValueKind::Null, {});
-    }
-    if (label.service) {
-        add(ValueKind::String, label.service->name);
-        add(ValueKind::String, services::to_string(label.source));
-    } else {
-        add(ValueKind::Null, {});
-        add(ValueKind::Null, {});
-    }
-    add(ValueKind::String, services::to_string(label.category));
-    if (app.empty()) {
-        add(ValueKind::Null, {});
-    } else {
-        add(ValueKind::String, app);
-    }
-    add(ValueKind::String,
-        flow::to_string(f.tcp.conn_state(f.orig_side(), f.is_tcp(), orig_bytes, resp_bytes)));
-    add(ValueKind::String, f.tcp.history(f.orig_side()));
-    add(ValueKind::String, flow::to_string(f.dir_reason()));
-    add(ValueKind::String, flow::to_string(why));
-    add_number(f.orig().packets.get());
-    add_number(f.resp().packets.get());
-    add_number(orig_bytes);
-    add_number(resp_bytes);
-    add_number(f.orig().ip_bytes.get());
-    add_number(f.resp().ip_bytes.get());
-    add_number(f.orig().wire_bytes.get());
-    add_number(f.resp().wire_bytes.get());
+    Recorder recorder{*this};
+    visit_flow_fields(f, why, registry, uid_seed, app, recorder);
     assert(count_ == kFieldCount);
 }
 

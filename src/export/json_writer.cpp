@@ -2,9 +2,13 @@
 
 #include "pairwatch/export/flow_record.h"
 
+#include "flow_fields.h"
+
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <cassert>
 
 namespace pairwatch::exporter {
 
@@ -56,20 +60,55 @@ void append_json_string(std::string& out, std::string_view text) {
     out += '"';
 }
 
+namespace {
+
+/// Writes each field straight into the line, after its key.
+class JsonFields {
+public:
+    explicit JsonFields(std::string& o) : o_(o) {}
+    void null() {
+        key();
+        o_ += "null";
+    }
+    void number(std::uint64_t n) {
+        key();
+        const fmt::format_int digits(n);
+        o_.append(digits.data(), digits.size());
+    }
+    void seconds(std::int64_t ns) {
+        key();
+        append_epoch_seconds(o_, ns);
+    }
+    void plain(std::string_view text) {
+        assert(std::none_of(text.begin(), text.end(),
+                            [](char c) { return kNeedsEscape[static_cast<unsigned char>(c)]; }));
+        key();
+        o_ += '"';
+        o_ += text;
+        o_ += '"';
+    }
+    void text(std::string_view text) {
+        key();
+        append_json_string(o_, text);
+    }
+    [[nodiscard]] std::size_t fields() const { return next_; }
+
+private:
+    void key() { o_ += prefixes_[next_++]; }
+
+    std::string& o_;
+    const std::array<std::string, FlowRecord::kFieldCount>& prefixes_ = key_prefixes();
+    std::size_t next_ = 0;
+};
+
+} // namespace
+
 void append_flow_json(std::string& o, const flow::Flow& f, flow::EndReason why,
                       const services::ServiceRegistry& registry, std::uint64_t uid_seed,
                       std::string_view app) {
-    const FlowRecord record(f, why, registry, uid_seed, app);
-    const auto& prefixes = key_prefixes();
-    for (std::size_t i = 0; i < FlowRecord::kFieldCount; ++i) {
-        o += prefixes[i];
-        const RecordValue v = record.value(i);
-        switch (v.kind) {
-        case ValueKind::Null: o += "null"; break;
-        case ValueKind::Number: o += v.text; break;
-        case ValueKind::String: append_json_string(o, v.text); break;
-        }
-    }
+    JsonFields fields(o);
+    visit_flow_fields(f, why, registry, uid_seed, app, fields);
+    assert(fields.fields() == FlowRecord::kFieldCount);
     o += '}';
 }
 

@@ -78,6 +78,7 @@ public:
     [[nodiscard]] RecordValue value(std::size_t i) const;
 
 private:
+    struct Recorder;
     void add(ValueKind kind, std::string_view text);
     template <typename T> void add_number(T n);
     void add_seconds(std::int64_t ns);
