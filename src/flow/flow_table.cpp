@@ -1,5 +1,6 @@
 #include "pairwatch/flow/flow_table.h"
 
+#include "pairwatch/util/prefetch.h"
 #include "pairwatch/util/saturating.h"
 
 #include <algorithm>
@@ -415,9 +416,7 @@ void FlowTable::look_ahead(const decode::PacketInfo& packet, Ahead how_far) {
 
 void FlowTable::prefetch_record(std::uint32_t slot) const {
     // Every line of the record: update() reads the key and writes counters, state and links.
-    const char* record = reinterpret_cast<const char*>(&slots_[slot]);
-    for (std::size_t at = 0; at < sizeof(Flow); at += 64) __builtin_prefetch(record + at, 1);
-    __builtin_prefetch(record + sizeof(Flow) - 1, 1);
+    util::prefetch_for_write(&slots_[slot], sizeof(Flow));
     __builtin_prefetch(&links_[slot], 1);
 }
 

@@ -1,5 +1,7 @@
 #include "pairwatch/watch/server_inventory.h"
 
+#include "pairwatch/util/prefetch.h"
+
 #include <absl/hash/hash.h>
 
 #include <algorithm>
@@ -12,12 +14,6 @@ namespace pairwatch::watch {
 namespace {
 
 constexpr std::uint32_t kNotKept = std::numeric_limits<std::uint32_t>::max();
-
-template <typename T> void prefetch_object(const T& object) {
-    const auto* bytes = reinterpret_cast<const char*>(&object);
-    for (std::size_t at = 0; at < sizeof(T); at += 64) __builtin_prefetch(bytes + at, 1);
-    __builtin_prefetch(bytes + sizeof(T) - 1, 1);
-}
 
 } // namespace
 
@@ -76,7 +72,7 @@ void ServerInventory::apply_held() const {
         }
     }
     for (const Event& e : events) {
-        if (e.id != kNotKept) prefetch_object(a.entries[e.id]);
+        if (e.id != kNotKept) util::prefetch_for_write(&a.entries[e.id], sizeof(Entry));
     }
     for (const Event& e : events) {
         if (e.answer && e.id != kNotKept) a.entries[e.id].clients.prefetch(e.fingerprint);

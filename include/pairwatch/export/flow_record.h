@@ -1,5 +1,7 @@
-// The flow record that --json and --csv write: one list of fields, in one order, computed once
-// per ended flow and rendered by each format, so the two can never disagree on a name or a value.
+// The flow record that --json and --csv write: one list of fields, in one order
+// (src/export/flow_fields.h), so the two can never disagree on a name or a value. --json writes
+// each field as it comes; FlowRecord keeps them all, for --csv and for a reader that wants them
+// by index.
 #pragma once
 
 #include "pairwatch/flow/flow.h"
