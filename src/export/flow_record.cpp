@@ -18,7 +18,7 @@ void FlowRecord::add(ValueKind kind, std::string_view text) {
     end_value(kind);
 }
 
-template <typename T> void FlowRecord::add_number(T n) {
+void FlowRecord::add_number(std::uint64_t n) {
     const fmt::format_int digits(n);
     text_.append(digits.data(), digits.data() + digits.size());
     end_value(ValueKind::Number);

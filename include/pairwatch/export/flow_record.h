@@ -82,7 +82,7 @@ public:
 private:
     struct Recorder;
     void add(ValueKind kind, std::string_view text);
-    template <typename T> void add_number(T n);
+    void add_number(std::uint64_t n);
     void add_seconds(std::int64_t ns);
     void end_value(ValueKind kind); // the text appended since the last value is this one
 
